@@ -1,0 +1,3 @@
+module github.com/groupgraph/groupgraph
+
+go 1.26.8

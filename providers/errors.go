@@ -1,0 +1,185 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+)
+
+// The error kinds. Every provider classifies each upstream failure once into
+// exactly one of them, wrapping the kind and its own typed API error:
+//
+//	fmt.Errorf("flickr groups.leave: %w: %w", providers.ErrNotMember, apiErr)
+//
+// Callers branch with errors.Is; the GraphQL layer maps kinds to error codes.
+var (
+	// ErrNotFound: the user or group does not exist, or the account may not
+	// see it.
+	ErrNotFound = errors.New("not found")
+	// ErrNotMember: the account is not a member of the group.
+	ErrNotMember = errors.New("not a member")
+	// ErrForbidden: the credentials are valid but lack the permission (a
+	// Flickr token without delete, an Akana member removing themself).
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthenticated: the platform rejected the credentials; the account
+	// must be linked again.
+	ErrUnauthenticated = errors.New("credentials rejected")
+	// ErrRateLimited: the platform, or groupgraph's budget for it, refuses
+	// more calls for now.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrUnavailable: the platform failed (5xx, a "temporarily unavailable"
+	// code, a connection error, a body that cannot be decoded).
+	ErrUnavailable = errors.New("unavailable")
+	// ErrTimeout: the platform did not answer in time. It is a kind of its
+	// own so that clients can tell slow from down.
+	ErrTimeout = errors.New("timed out")
+	// ErrInvalid: the request was malformed (a bad ID, a bad argument).
+	ErrInvalid = errors.New("invalid request")
+	// ErrUnsupported: the platform does not offer the operation.
+	ErrUnsupported = errors.New("not supported")
+	// ErrInherited: the membership is inherited and cannot be left on its own.
+	ErrInherited = errors.New("membership is inherited")
+	// ErrNotLinked: the viewer has no linked account on the platform.
+	ErrNotLinked = errors.New("no linked account")
+	// ErrInternal: the platform reported a condition that is groupgraph's
+	// own bug (an unknown method, a malformed request it built).
+	ErrInternal = errors.New("internal error")
+)
+
+// kinds lists the sentinels in the order KindOf tests them.
+var kinds = []error{
+	ErrTimeout, ErrNotMember, ErrInherited, ErrNotFound, ErrForbidden, ErrUnauthenticated,
+	ErrRateLimited, ErrUnavailable, ErrInvalid, ErrUnsupported, ErrNotLinked, ErrInternal,
+}
+
+// KindOf returns the sentinel err wraps, or nil when it wraps none (an
+// unclassified error, which callers treat as internal). A context deadline
+// counts as ErrTimeout and a cancelled context as ErrUnavailable, so that a
+// provider that returned the context's error as it was is still classified.
+func KindOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, k := range kinds {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ErrTimeout
+	}
+	if errors.Is(err, context.Canceled) {
+		return ErrUnavailable
+	}
+	return nil
+}
+
+// Retryable reports whether a read that failed with err may be tried again:
+// timeouts, unavailability and rate limiting are passing conditions.
+func Retryable(err error) bool {
+	switch KindOf(err) {
+	case ErrTimeout, ErrUnavailable, ErrRateLimited:
+		return true
+	}
+	return false
+}
+
+// TransportError classifies an error from sending an HTTP request (dialling,
+// TLS, a reset connection, a deadline) as ErrTimeout or ErrUnavailable. op
+// names the call for the message, e.g. "flickr people.getGroups". The cause is
+// kept for errors.Is but its text is not: a *url.Error's message contains the
+// request URL, and URLs can carry credentials.
+func TransportError(op string, err error) error {
+	kind := ErrUnavailable
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		kind = ErrTimeout
+	}
+	return &transportError{op: op, kind: kind, cause: err}
+}
+
+type transportError struct {
+	op    string
+	kind  error
+	cause error
+}
+
+func (e *transportError) Error() string {
+	reason := "connection failed"
+	switch {
+	case e.kind == ErrTimeout:
+		reason = "no answer before the deadline"
+	case errors.Is(e.cause, context.Canceled):
+		reason = "request cancelled"
+	case strings.Contains(e.cause.Error(), "reset"):
+		reason = "connection reset"
+	case strings.Contains(e.cause.Error(), "EOF"):
+		reason = "connection closed early"
+	}
+	return fmt.Sprintf("%s: %v: %s", e.op, e.kind, reason)
+}
+
+func (e *transportError) Unwrap() []error { return []error{e.kind, e.cause} }
+
+// CodedError is implemented by the providers' typed API errors, so that
+// clients can be shown what the platform itself said
+// (extensions.providerCode) without knowing the provider packages.
+type CodedError interface {
+	error
+	// ProviderCode is the platform's own error code as text: a Flickr error
+	// number, an HTTP status, a PageSeeder error id.
+	ProviderCode() string
+}
+
+// ProviderCode returns the platform's error code carried by err, or "".
+func ProviderCode(err error) string {
+	var ce CodedError
+	if errors.As(err, &ce) {
+		return ce.ProviderCode()
+	}
+	return ""
+}
+
+// ProviderError is a failure of one platform, as the Registry reports it.
+type ProviderError struct {
+	Provider Kind
+	Err      error
+}
+
+func (e *ProviderError) Error() string { return string(e.Provider) + ": " + e.Err.Error() }
+func (e *ProviderError) Unwrap() error { return e.Err }
+
+// ProviderOf returns the platform an error came from, or "".
+func ProviderOf(err error) Kind {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe.Provider
+	}
+	return ""
+}
+
+// BatchError reports the IDs of a GroupsByID call that failed while others
+// succeeded. Failed maps each failed ID to its classified error.
+type BatchError struct {
+	Failed map[string]error
+}
+
+func (e *BatchError) Error() string {
+	if len(e.Failed) == 1 {
+		for id, err := range e.Failed {
+			return fmt.Sprintf("group %s: %v", id, err)
+		}
+	}
+	return fmt.Sprintf("%d groups failed to load", len(e.Failed))
+}
+
+// Unwrap returns the individual errors, so errors.Is finds their kinds.
+func (e *BatchError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failed))
+	for _, err := range e.Failed {
+		errs = append(errs, err)
+	}
+	return errs
+}
