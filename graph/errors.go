@@ -1,0 +1,108 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// The error codes clients see in extensions.code. The README documents each;
+// this list and that table change together.
+const (
+	codeUnauthenticated       = "UNAUTHENTICATED"
+	codeForbidden             = "FORBIDDEN"
+	codeNotFound              = "NOT_FOUND"
+	codeBadUserInput          = "BAD_USER_INPUT"
+	codeProviderUnavailable   = "PROVIDER_UNAVAILABLE"
+	codeProviderTimeout       = "PROVIDER_TIMEOUT"
+	codeProviderRateLimited   = "PROVIDER_RATE_LIMITED"
+	codeProviderAuthFailed    = "PROVIDER_AUTH_FAILED"
+	codeNotSupported          = "NOT_SUPPORTED"
+	codeInternal              = "INTERNAL"
+	CodeDepthLimitExceeded    = "DEPTH_LIMIT_EXCEEDED"
+	CodeComplexityLimit       = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodePersistedQueryMissing = "PERSISTED_QUERY_NOT_FOUND"
+)
+
+// kindCodes maps each domain error kind to its code. One table, so that a
+// new kind cannot be forgotten in one place and handled in another.
+var kindCodes = map[error]string{
+	providers.ErrNotFound:        codeNotFound,
+	providers.ErrNotMember:       codeNotFound,
+	providers.ErrForbidden:       codeForbidden,
+	providers.ErrUnauthenticated: codeProviderAuthFailed,
+	providers.ErrRateLimited:     codeProviderRateLimited,
+	providers.ErrUnavailable:     codeProviderUnavailable,
+	providers.ErrTimeout:         codeProviderTimeout,
+	providers.ErrInvalid:         codeBadUserInput,
+	providers.ErrUnsupported:     codeNotSupported,
+	providers.ErrInherited:       codeBadUserInput,
+	providers.ErrNotLinked:       codeForbidden,
+	providers.ErrInternal:        codeInternal,
+}
+
+// codedError is an error raised by the GraphQL layer itself, with its code.
+type codedError struct {
+	code string
+	msg  string
+}
+
+func (e *codedError) Error() string { return e.msg }
+
+func userError(code, msg string) error { return &codedError{code: code, msg: msg} }
+
+var errUnauthenticated = userError(codeUnauthenticated, "authentication required: send Authorization: Bearer <token>")
+
+// PresentError is the server's one error presenter. It gives every error a
+// code from the catalogue, the platform it came from, and the platform's own
+// code, and masks anything unclassified as INTERNAL so that no internal
+// detail reaches a client.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+		// Parser, validation and extension errors (complexity, APQ) are
+		// already client-safe; give them a code if they lack one.
+		out := *gqlErr
+		if out.Extensions == nil || out.Extensions["code"] == nil {
+			out.Extensions = withCode(out.Extensions, codeBadUserInput)
+		}
+		return &out
+	}
+	out := graphql.DefaultErrorPresenter(ctx, err)
+	code, msg := classify(err)
+	out.Message = msg
+	out.Extensions = withCode(out.Extensions, code)
+	if p := providers.ProviderOf(err); p != "" {
+		out.Extensions["provider"] = strings.ToUpper(string(p))
+		if pc := providers.ProviderCode(err); pc != "" {
+			out.Extensions["providerCode"] = pc
+		}
+	}
+	return out
+}
+
+func withCode(ext map[string]any, code string) map[string]any {
+	if ext == nil {
+		ext = map[string]any{}
+	}
+	ext["code"] = code
+	return ext
+}
+
+// classify returns the code and the client-safe message of err.
+func classify(err error) (code, msg string) {
+	var ce *codedError
+	if errors.As(err, &ce) {
+		return ce.code, ce.msg
+	}
+	if kind := providers.KindOf(err); kind != nil {
+		// Providers guarantee their messages carry no secrets.
+		return kindCodes[kind], err.Error()
+	}
+	return codeInternal, "internal error"
+}

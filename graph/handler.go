@@ -1,0 +1,127 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/groupgraph/groupgraph/graph/loaders"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// Defaults of HandlerConfig.
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultQueryCacheSize = 1000
+)
+
+// HandlerConfig configures the GraphQL endpoint.
+type HandlerConfig struct {
+	// Registry holds the platforms.
+	Registry *providers.Registry
+	// Introspection enables __schema and __type queries.
+	Introspection bool
+	// MaxBodyBytes bounds a request body; larger bodies get 413.
+	MaxBodyBytes int64
+	// QueryCacheSize is how many parsed documents are kept.
+	QueryCacheSize int
+	// LoaderWait is the batching window of the group loaders.
+	LoaderWait time.Duration
+	// Logger receives panics and internal errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewHandler returns the GraphQL endpoint: request body limit, fresh loaders
+// per request, and gqlgen's executor with the POST, GET and OPTIONS
+// transports, a parsed-query cache, the error presenter and a recover
+// function. Authentication and CORS sit in front of it (see server.go).
+func NewHandler(cfg HandlerConfig) http.Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.QueryCacheSize <= 0 {
+		cfg.QueryCacheSize = DefaultQueryCacheSize
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetErrorPresenter(PresentError)
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": codeInternal}}
+	})
+	var opts []loaders.Option
+	if cfg.LoaderWait > 0 {
+		opts = append(opts, loaders.WithWait(cfg.LoaderWait))
+	}
+	return limitBody(cfg.MaxBodyBytes, loaders.Middleware(cfg.Registry, srv, opts...))
+}
+
+// limitBody reads the whole body up to max bytes before GraphQL sees it, so
+// that an oversize body is answered 413 with a GraphQL-shaped error rather
+// than failing half-way through decoding.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput, fmt.Sprintf("request body larger than %d bytes", max))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput, fmt.Sprintf("request body larger than %d bytes", max))
+				return
+			}
+			writeError(w, http.StatusBadRequest, codeBadUserInput, "could not read the request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// WriteError answers a request that never reached GraphQL execution with a
+// GraphQL-shaped error body and no data entry.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	writeError(w, status, code, msg)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	resp := struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// CodeUnauthenticated is the code of a request without valid credentials.
+const CodeUnauthenticated = codeUnauthenticated

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/groupgraph/groupgraph/graph/loaders"
+	"github.com/groupgraph/groupgraph/graph/model"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// leaveErrorCodes maps the domain kinds that are expected refusals of a
+// leave to the payload's error codes. Other failures are GraphQL errors.
+var leaveErrorCodes = map[error]model.LeaveGroupErrorCode{
+	providers.ErrNotMember:   model.LeaveGroupErrorCodeNotAMember,
+	providers.ErrNotFound:    model.LeaveGroupErrorCodeGroupNotFound,
+	providers.ErrForbidden:   model.LeaveGroupErrorCodeNotPermitted,
+	providers.ErrNotLinked:   model.LeaveGroupErrorCodeNotPermitted,
+	providers.ErrUnsupported: model.LeaveGroupErrorCodeNotSupported,
+	providers.ErrInherited:   model.LeaveGroupErrorCodeInheritedMembership,
+}
+
+// leaveGroup leaves a group. It is never retried: a leave that failed in
+// transit may have happened, and the next query shows the truth.
+func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*model.LeaveGroupPayload, error) {
+	out := &model.LeaveGroupPayload{ClientMutationID: in.ClientMutationID, Errors: []*model.LeaveGroupError{}}
+	v, err := viewerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gid, err := decodeID(in.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	if gid.Type != typeGroup {
+		return nil, userError(codeBadUserInput, "groupId names a "+gid.Type+", not a Group")
+	}
+	refuse := func(code model.LeaveGroupErrorCode, msg string) (*model.LeaveGroupPayload, error) {
+		out.Errors = append(out.Errors, &model.LeaveGroupError{Code: code, Message: msg})
+		return out, nil
+	}
+	l := loaders.FromContext(ctx)
+	p, ok := l.Registry().Provider(gid.Provider)
+	if !ok {
+		return refuse(model.LeaveGroupErrorCodeNotSupported, fmt.Sprintf("%s is not configured on this server", gid.Provider))
+	}
+	acct, ok := v.Account(gid.Provider)
+	if !ok {
+		return refuse(model.LeaveGroupErrorCodeNotPermitted, fmt.Sprintf("you have no linked %s account", gid.Provider))
+	}
+	if !p.Capabilities().Leave {
+		return refuse(model.LeaveGroupErrorCodeNotSupported, fmt.Sprintf("%s does not let members leave groups through its API", gid.Provider))
+	}
+	// If this request already knows the membership is inherited, say so
+	// without asking the platform; otherwise the provider checks.
+	if ms, known := l.KnownMemberships(gid.Provider); known {
+		for _, m := range ms {
+			if m.Group.ID == gid.Native && m.Inherited {
+				return refuse(model.LeaveGroupErrorCodeInheritedMembership, inheritedMessage(m))
+			}
+		}
+	}
+	opts := providers.LeaveOptions{DeletePhotos: in.DeletePhotos != nil && *in.DeletePhotos}
+	res, err := p.LeaveGroup(ctx, acct, gid.Native, opts)
+	if err != nil {
+		if code, expected := leaveErrorCodes[providers.KindOf(err)]; expected {
+			return refuse(code, err.Error())
+		}
+		return nil, &providers.ProviderError{Provider: gid.Provider, Err: err}
+	}
+	l.ForgetGroup(gid.Provider, gid.Native)
+	l.ForgetMemberships(gid.Provider)
+	out.GroupDeleted = res.GroupDeleted
+	out.Membership = res.Membership
+	if out.Membership == nil {
+		out.Membership = &providers.Membership{
+			Provider: gid.Provider, UserID: acct.UserID, Status: providers.StatusRemoved,
+			Role: providers.RoleMember, Group: providers.Group{Provider: gid.Provider, ID: gid.Native},
+		}
+	}
+	if !res.GroupDeleted {
+		g, err := l.Group(ctx, gid.Provider, gid.Native)
+		if err != nil && !errors.Is(err, providers.ErrNotFound) {
+			// The leave happened; a failing re-read must not hide that.
+			return out, nil
+		}
+		out.Group = g
+	}
+	if out.Membership.Group.Name == "" && out.Group != nil {
+		out.Membership.Group.Name = out.Group.Name
+	}
+	return out, nil
+}
+
+func inheritedMessage(m providers.Membership) string {
+	if m.InheritedFrom != "" {
+		return "the membership comes through " + m.InheritedFrom + " and cannot be left on its own"
+	}
+	return "the membership is inherited through another group and cannot be left on its own"
+}

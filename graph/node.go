@@ -1,0 +1,106 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/groupgraph/groupgraph/graph/loaders"
+	"github.com/groupgraph/groupgraph/graph/model"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// maxNodes bounds nodes(ids:), like a connection's page.
+const maxNodes = maxPageSize
+
+// resolveNode fetches the object a global ID names. It returns nil and an
+// error for a malformed ID (BAD_USER_INPUT) or a missing object (NOT_FOUND).
+func resolveNode(ctx context.Context, id string) (model.Node, error) {
+	gid, err := decodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	v, err := viewerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch gid.Type {
+	case typeGroup:
+		g, err := lookupGroup(ctx, gid.Provider, gid.Native)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	case typeUser:
+		return viewerUser(v, gid.Provider, gid.Native), nil
+	case typeMembership:
+		return lookupMembership(ctx, gid)
+	}
+	return nil, userError(codeBadUserInput, "unknown object type")
+}
+
+// lookupGroup loads a group, turning "absent" into a NOT_FOUND error.
+func lookupGroup(ctx context.Context, k providers.Kind, id string) (*providers.Group, error) {
+	g, err := loaders.FromContext(ctx).Group(ctx, k, id)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, userError(codeNotFound, fmt.Sprintf("no %s group %q visible to you", k, truncate(id, 60)))
+	}
+	return g, nil
+}
+
+func lookupMembership(ctx context.Context, gid globalID) (*providers.Membership, error) {
+	user, group, ok := splitMembershipNative(gid.Native)
+	if !ok {
+		return nil, userError(codeBadUserInput, "malformed membership ID")
+	}
+	ms, err := loaders.FromContext(ctx).Memberships(ctx, gid.Provider)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		if ms[i].UserID == user && ms[i].Group.ID == group {
+			return &ms[i], nil
+		}
+	}
+	return nil, userError(codeNotFound, "no such membership of yours")
+}
+
+// resolveNodes fetches every ID at once, so that group lookups share one
+// batch per platform, and keeps the input's order and length: an ID that
+// cannot be fetched is null with its own error at its index.
+func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if len(ids) > maxNodes {
+		return nil, userError(codeBadUserInput, fmt.Sprintf("at most %d ids, got %d", maxNodes, len(ids)))
+	}
+	if _, err := viewerFrom(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]model.Node, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = resolveNode(ctx, id)
+		}()
+	}
+	wg.Wait()
+	path := graphql.GetPath(ctx)
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		out[i] = nil
+		gerr := PresentError(ctx, err)
+		gerr.Path = append(append(ast.Path{}, path...), ast.PathIndex(i))
+		graphql.AddError(ctx, gerr)
+	}
+	return out, nil
+}

@@ -1,0 +1,69 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/groupgraph/groupgraph/internal/auth"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+func TestMiddleware(t *testing.T) {
+	alice := &providers.Viewer{ID: "1", Name: "alice"}
+	a := auth.NewStatic(map[string]*providers.Viewer{"s3cret-token": alice})
+	var seen *providers.Viewer
+	h := auth.Middleware(a, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = providers.ViewerFromContext(r.Context())
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	tests := []struct {
+		name       string
+		header     string
+		wantStatus int
+		wantViewer *providers.Viewer
+	}{
+		{"no header goes on anonymously", "", http.StatusNoContent, nil},
+		{"a known token resolves to its viewer", "Bearer s3cret-token", http.StatusNoContent, alice},
+		{"the scheme is case-insensitive", "bearer s3cret-token", http.StatusNoContent, alice},
+		{"an unknown token is refused", "Bearer nope", http.StatusUnauthorized, nil},
+		{"another scheme is refused", "Basic s3cret-token", http.StatusUnauthorized, nil},
+		{"an empty token is refused", "Bearer ", http.StatusUnauthorized, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen = nil
+			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.wantStatus)
+			}
+			if seen != tt.wantViewer {
+				t.Fatalf("viewer = %v, want %v", seen, tt.wantViewer)
+			}
+			if rec.Code == http.StatusUnauthorized {
+				body := rec.Body.String()
+				if !strings.Contains(body, `"UNAUTHENTICATED"`) || rec.Header().Get("WWW-Authenticate") == "" {
+					t.Errorf("401 without code or WWW-Authenticate: %s", body)
+				}
+				if strings.Contains(body, "s3cret") || strings.Contains(body, "nope") {
+					t.Errorf("401 body echoes the token: %s", body)
+				}
+			}
+		})
+	}
+}
+
+func TestStaticRejectsUnknownTokens(t *testing.T) {
+	a := auth.NewStatic(map[string]*providers.Viewer{"t1": {Name: "a"}})
+	if _, err := a.Authenticate(context.Background(), "t2"); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("err = %v, want ErrInvalidToken", err)
+	}
+}

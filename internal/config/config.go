@@ -1,0 +1,282 @@
+// Package config reads groupgraph's configuration from, in increasing order
+// of precedence, built-in defaults, a YAML file, GROUPGRAPH_* environment
+// variables and command-line flags. The file may refer to environment
+// variables as ${NAME}, so that secrets stay out of it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Listen is the address to serve on.
+	Listen string `yaml:"listen"`
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string `yaml:"cors_origins"`
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// RequestTimeout is the deadline of one request, upstream calls included.
+	RequestTimeout Duration `yaml:"request_timeout"`
+	// ShutdownTimeout is how long in-flight requests may finish on shutdown.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Playground serves the GraphiQL playground at /.
+	Playground bool `yaml:"playground"`
+	// Introspection allows __schema queries; it follows Playground when unset.
+	Introspection *bool `yaml:"introspection"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// Providers configures each platform; a platform left out is off.
+	Providers Providers `yaml:"providers"`
+	// Viewers are static development viewers with their tokens and linked
+	// accounts. Real deployments keep viewers in the store.
+	Viewers []Viewer `yaml:"viewers"`
+	// Sandbox runs every platform's simulator on loopback with seed data.
+	Sandbox bool `yaml:"-"`
+}
+
+// Providers holds each platform's settings.
+type Providers struct {
+	Flickr     *Flickr     `yaml:"flickr"`
+	Upcoming   *Upcoming   `yaml:"upcoming"`
+	PageSeeder *PageSeeder `yaml:"pageseeder"`
+	Akana      *Akana      `yaml:"akana"`
+}
+
+// Upstream are the settings every platform client shares.
+type Upstream struct {
+	// BaseURL is the platform's API root.
+	BaseURL string `yaml:"base_url"`
+	// Timeout bounds one upstream call.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Flickr configures the Flickr client.
+type Flickr struct {
+	Upstream `yaml:",inline"`
+	// OAuthBaseURL is the root of Flickr's OAuth 1.0a endpoints.
+	OAuthBaseURL string `yaml:"oauth_base_url"`
+	// ConsumerKey and ConsumerSecret are the app's API key and secret.
+	ConsumerKey    string `yaml:"consumer_key"`
+	ConsumerSecret string `yaml:"consumer_secret"`
+	// MaxConcurrency bounds the parallel groups.getInfo calls of one batch.
+	MaxConcurrency int `yaml:"max_concurrency"`
+}
+
+// Upcoming configures the Upcoming client.
+type Upcoming struct {
+	Upstream `yaml:",inline"`
+	APIKey   string `yaml:"api_key"`
+	// TimeZone is the zone of Upcoming's zoneless timestamps (IANA name).
+	TimeZone string `yaml:"time_zone"`
+}
+
+// PageSeeder configures the PageSeeder client.
+type PageSeeder struct {
+	Upstream      `yaml:",inline"`
+	ServicePrefix string `yaml:"service_prefix"`
+	ClientID      string `yaml:"client_id"`
+	ClientSecret  string `yaml:"client_secret"`
+}
+
+// Akana configures the Akana client.
+type Akana struct {
+	Upstream `yaml:",inline"`
+	// Tenant is the tenant's fedmemberid.
+	Tenant string `yaml:"tenant"`
+}
+
+// Viewer is a static development viewer.
+type Viewer struct {
+	Name     string    `yaml:"name"`
+	Token    string    `yaml:"token"`
+	Accounts []Account `yaml:"accounts"`
+}
+
+// Account is a static viewer's linked account.
+type Account struct {
+	Provider     string    `yaml:"provider"`
+	UserID       string    `yaml:"user_id"`
+	DisplayName  string    `yaml:"display_name"`
+	Token        string    `yaml:"token"`
+	Secret       string    `yaml:"secret"`
+	RefreshToken string    `yaml:"refresh_token"`
+	Expiry       time.Time `yaml:"expiry"`
+}
+
+// Duration is a time.Duration written as "15s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		MaxBodyBytes:    1 << 20,
+		RequestTimeout:  Duration(15 * time.Second),
+		ShutdownTimeout: Duration(10 * time.Second),
+		LogLevel:        "info",
+	}
+}
+
+// IntrospectionEnabled reports whether introspection is on.
+func (c Config) IntrospectionEnabled() bool {
+	if c.Introspection != nil {
+		return *c.Introspection
+	}
+	return c.Playground || c.Sandbox
+}
+
+// ErrHelp is returned when -h or -help was asked for; the usage has been
+// printed.
+var ErrHelp = flag.ErrHelp
+
+// Load reads the configuration from args (without the program name), the
+// environment through getenv, and the file that -config or GROUPGRAPH_CONFIG
+// names. Usage and flag errors go to out.
+func Load(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	cfg := Default()
+	fs := flag.NewFlagSet("groupgraph", flag.ContinueOnError)
+	fs.SetOutput(out)
+	path := fs.String("config", getenv("GROUPGRAPH_CONFIG"), "YAML configuration `file` (env GROUPGRAPH_CONFIG)")
+	fs.String("listen", "", "address to serve on (env GROUPGRAPH_LISTEN; default "+cfg.Listen+")")
+	fs.String("cors-origins", "", "comma-separated browser origins allowed to call the API (env GROUPGRAPH_CORS_ORIGINS)")
+	fs.Int64("max-body-bytes", 0, "largest request body in bytes (env GROUPGRAPH_MAX_BODY_BYTES; default 1048576)")
+	fs.Duration("request-timeout", 0, "deadline of one request (env GROUPGRAPH_REQUEST_TIMEOUT; default 15s)")
+	fs.Duration("shutdown-timeout", 0, "grace period for in-flight requests on shutdown (env GROUPGRAPH_SHUTDOWN_TIMEOUT; default 10s)")
+	fs.Bool("playground", false, "serve the GraphiQL playground at / (env GROUPGRAPH_PLAYGROUND)")
+	fs.String("introspection", "", "allow introspection: true or false (env GROUPGRAPH_INTROSPECTION; default: on with the playground)")
+	fs.String("log-level", "", "debug, info, warn or error (env GROUPGRAPH_LOG_LEVEL; default info)")
+	sandbox := fs.Bool("sandbox", false, "run every platform's simulator on loopback with seed data and a sandbox viewer")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *path != "" {
+		if err := loadFile(&cfg, *path, getenv); err != nil {
+			return Config{}, err
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	pick := func(flagName, env string) (string, bool) {
+		if set[flagName] {
+			return fs.Lookup(flagName).Value.String(), true
+		}
+		if v := getenv(env); v != "" {
+			return v, true
+		}
+		return "", false
+	}
+	var errs []error
+	if v, ok := pick("listen", "GROUPGRAPH_LISTEN"); ok {
+		cfg.Listen = v
+	}
+	if v, ok := pick("cors-origins", "GROUPGRAPH_CORS_ORIGINS"); ok {
+		cfg.CORSOrigins = splitList(v)
+	}
+	if v, ok := pick("max-body-bytes", "GROUPGRAPH_MAX_BODY_BYTES"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("max-body-bytes: %q is not a positive number", v))
+		}
+		cfg.MaxBodyBytes = n
+	}
+	for _, d := range []struct {
+		flag, env string
+		dst       *Duration
+	}{{"request-timeout", "GROUPGRAPH_REQUEST_TIMEOUT", &cfg.RequestTimeout}, {"shutdown-timeout", "GROUPGRAPH_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout}} {
+		if v, ok := pick(d.flag, d.env); ok {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration", d.flag, v))
+			}
+			*d.dst = Duration(dur)
+		}
+	}
+	if v, ok := pick("playground", "GROUPGRAPH_PLAYGROUND"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("playground: %q is not true or false", v))
+		}
+		cfg.Playground = b
+	}
+	if v, ok := pick("introspection", "GROUPGRAPH_INTROSPECTION"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("introspection: %q is not true or false", v))
+		}
+		cfg.Introspection = &b
+	}
+	if v, ok := pick("log-level", "GROUPGRAPH_LOG_LEVEL"); ok {
+		cfg.LogLevel = v
+	}
+	cfg.Sandbox = *sandbox
+	if err := cfg.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func loadFile(cfg *Config, path string, getenv func(string) string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading config: %w", err)
+	}
+	expanded := os.Expand(string(raw), getenv)
+	dec := yaml.NewDecoder(strings.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			return errors.New("cors_origins: a wildcard is not allowed; list the origins")
+		}
+	}
+	for i, v := range c.Viewers {
+		if v.Name == "" || v.Token == "" {
+			return fmt.Errorf("viewers[%d]: name and token are required", i)
+		}
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
