@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 )
 
 // The error kinds. Every provider classifies each upstream failure once into
@@ -182,4 +183,20 @@ func (e *BatchError) Unwrap() []error {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// RetryAfterError is implemented by API errors that carry the platform's
+// advice on when to try again (an HTTP Retry-After header).
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// RetryAfter returns the wait a platform asked for in err, or 0.
+func RetryAfter(err error) time.Duration {
+	var ra RetryAfterError
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
 }

@@ -196,3 +196,23 @@ type AkanaCategory struct {
 }
 
 func (*AkanaDetails) isDetails() {}
+
+// WithoutViewerFields returns a copy of g without the fields that depend on
+// who asked (Flickr's per-caller flags and the caller's remaining pool
+// allowance), fit to be shared between viewers. The copy shares no memory
+// with g that either could change.
+func (g *Group) WithoutViewerFields() *Group {
+	c := *g
+	if d, ok := g.Details.(*FlickrDetails); ok {
+		dc := *d
+		dc.ViewerIsMember, dc.ViewerIsModerator, dc.ViewerIsAdmin = nil, nil, nil
+		dc.Admin = false
+		if d.Throttle != nil {
+			t := *d.Throttle
+			t.Remaining = nil
+			dc.Throttle = &t
+		}
+		c.Details = &dc
+	}
+	return &c
+}
