@@ -211,3 +211,19 @@ func providerInfos(reg *providers.Registry) []*model.ProviderInfo {
 	}
 	return out
 }
+
+// flickrViewerFlag returns one of getInfo's per-caller flags. Details shared
+// between viewers (from the group cache) carry none, so the flag is then
+// derived from the viewer's own membership, which says the same thing.
+func flickrViewerFlag(ctx context.Context, obj *model.FlickrGroupDetails, pick func(*providers.FlickrDetails) *bool, derive func(*providers.Membership) bool) (*bool, error) {
+	v, err := detailsField(ctx, obj.Group, obj.FlickrDetails, pick)
+	if err != nil || v != nil {
+		return v, err
+	}
+	m, err := viewerMembership(ctx, obj.Group)
+	if err != nil {
+		return nil, err
+	}
+	b := derive(m)
+	return &b, nil
+}

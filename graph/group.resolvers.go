@@ -62,15 +62,17 @@ func (r *flickrGroupDetailsResolver) Roles(ctx context.Context, obj *model.Flick
 }
 
 func (r *flickrGroupDetailsResolver) ViewerIsMember(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error) {
-	return detailsField(ctx, obj.Group, obj.FlickrDetails, func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember })
+	return flickrViewerFlag(ctx, obj, func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember }, func(m *providers.Membership) bool { return m != nil })
 }
 
 func (r *flickrGroupDetailsResolver) ViewerIsModerator(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error) {
-	return detailsField(ctx, obj.Group, obj.FlickrDetails, func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator })
+	return flickrViewerFlag(ctx, obj, func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator }, func(m *providers.Membership) bool { return m != nil && m.Role == providers.RoleModerator })
 }
 
 func (r *flickrGroupDetailsResolver) ViewerIsAdmin(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error) {
-	return detailsField(ctx, obj.Group, obj.FlickrDetails, func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin })
+	return flickrViewerFlag(ctx, obj, func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin }, func(m *providers.Membership) bool {
+		return m != nil && (m.Role == providers.RoleAdmin || m.Role == providers.RoleOwner)
+	})
 }
 
 func (r *groupResolver) ID(ctx context.Context, obj *providers.Group) (string, error) {
