@@ -51,12 +51,14 @@ type Options struct {
 	Endpoint string
 	// Headers are preset request headers, e.g. the sandbox viewer's
 	// "Authorization: Bearer <token>". They appear in the headers editor of
-	// every tab; when HideHeadersEditor is set they are sent by the fetcher
-	// instead, invisibly.
+	// every tab and go with the schema introspection; when HideHeadersEditor
+	// is set they are sent with every request instead, invisibly. They are
+	// written into the page in clear text (served with no-store), so preset
+	// only what every visitor may see, such as a sandbox token.
 	Headers map[string]string
 	// Tabs are example operations, each opened in its own tab on a first
 	// visit. GraphiQL keeps the user's tabs in localStorage afterwards, until
-	// Headers or Tabs change.
+	// any option changes.
 	Tabs []Tab
 	// HideHeadersEditor hides the request headers editor, for deployments
 	// where users should not craft headers by hand.
