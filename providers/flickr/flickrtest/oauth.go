@@ -240,13 +240,13 @@ func writeProblem(w http.ResponseWriter, f *authFailure) {
 	if problem == "" {
 		problem = "signature_invalid"
 	}
-	q := url.Values{"oauth_problem": {problem}}
+	body := "oauth_problem=" + url.QueryEscape(problem) // first, as Flickr writes it
 	if f.debug != "" {
-		q.Set("debug_sbs", f.debug)
+		body += "&debug_sbs=" + url.QueryEscape(f.debug)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = io.WriteString(w, q.Encode())
+	_, _ = io.WriteString(w, body)
 }
 
 // requestToken is a temporary credential of the OAuth flow.
