@@ -67,4 +67,3 @@ func TestConformance(t *testing.T) {
 		}
 	})
 }
-

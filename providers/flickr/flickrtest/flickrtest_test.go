@@ -378,7 +378,9 @@ func TestFormatsServeTheSameState(t *testing.T) {
 func TestFaultsIncludeFlickrsOwnUnavailable(t *testing.T) {
 	e := newEnv(t)
 	e.sim.Faults().Set(fault.Config{Next: []fault.Kind{fault.Custom, fault.ServerError, fault.Garbage}})
-	v := func() url.Values { return signed(sandboxCreds, "GET", e.rest(), jsonCall("flickr.test.login"), time.Now()) }
+	v := func() url.Values {
+		return signed(sandboxCreds, "GET", e.rest(), jsonCall("flickr.test.login"), time.Now())
+	}
 	if _, body := e.get(t, e.rest(), v()); failCode(t, body) != 105 {
 		t.Errorf("custom fault: %q, want stat=fail 105", body)
 	}
