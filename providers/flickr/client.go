@@ -155,8 +155,10 @@ func (c *Client) call(ctx context.Context, httpMethod, method string, acct provi
 		return c.wrapSendError(op, method, err)
 	}
 	if p := decodeREST(method, body, v); p != nil {
-		if p.apiErr.StatusCode = status; status != http.StatusOK && p.apiErr.Code == 0 && p.apiErr.OAuthProblem == "" {
-			// Not Flickr speaking: a proxy or load balancer's error page.
+		p.apiErr.StatusCode = status
+		if status != http.StatusOK && p.apiErr.Code == 0 && p.apiErr.OAuthProblem == "" {
+			// Not Flickr speaking but something in front of it (a proxy's
+			// error page): its status says more than its body.
 			p.kind = statusKind(status)
 			p.apiErr.Message = ""
 		}
