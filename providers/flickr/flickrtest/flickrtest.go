@@ -150,7 +150,7 @@ type Token struct {
 }
 
 // Simulator is the Flickr simulator. Its methods are safe for concurrent
-// use, also while it serves.
+// use, also while it serves; set its exported fields before it serves.
 type Simulator struct {
 	// MaxSkew is how far an oauth_timestamp may be from the clock; Flickr
 	// does not document its window, so the usual five minutes is used.
