@@ -241,3 +241,36 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+func TestCodesOnlyTheSimulatorCanBeToldToSend(t *testing.T) {
+	tests := []struct {
+		method string
+		code   int
+		kind   error
+		call   func(*sandbox) error
+	}{
+		{"flickr.groups.leave", 106, providers.ErrUnavailable, func(sb *sandbox) error {
+			_, err := sb.client.LeaveGroup(t.Context(), sb.acct, flickrtest.SandboxSeedGroups[0], providers.LeaveOptions{})
+			return err
+		}},
+		{"flickr.people.getGroups", 114, providers.ErrInternal, func(sb *sandbox) error {
+			_, err := sb.client.Memberships(t.Context(), sb.acct)
+			return err
+		}},
+		{"flickr.test.login", 115, providers.ErrInternal, func(sb *sandbox) error {
+			_, err := sb.client.Whoami(t.Context(), sb.acct)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" failing with "+itoa(tt.code)+" is "+tt.kind.Error(), func(t *testing.T) {
+			sb := newSandbox(t)
+			sb.sim.FailNext(tt.method, tt.code)
+			err := tt.call(sb)
+			assertKind(t, err, tt.kind)
+			if providers.ProviderCode(err) != itoa(tt.code) {
+				t.Errorf("ProviderCode = %q", providers.ProviderCode(err))
+			}
+		})
+	}
+}

@@ -169,6 +169,7 @@ type Simulator struct {
 	requests map[string]*requestToken
 	nonces   map[string]time.Time
 	approver string // user the authorize page approves for
+	failNext map[string][]int
 
 	faults  *fault.Injector
 	handler http.Handler
@@ -190,6 +191,7 @@ func New() *Simulator {
 		tokens:   map[string]*Token{},
 		requests: map[string]*requestToken{},
 		nonces:   map[string]time.Time{},
+		failNext: map[string][]int{},
 	}
 	s.faults = &fault.Injector{Custom: func(w http.ResponseWriter, r *http.Request) {
 		s.writeFail(w, r, 105, "Service currently unavailable")

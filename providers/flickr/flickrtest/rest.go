@@ -88,6 +88,11 @@ func (s *Simulator) serveREST(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, f, fail.code, fail.msg)
 		return
 	}
+	if q := s.failNext[name]; len(q) > 0 {
+		s.failNext[name] = q[1:]
+		writeFailure(w, f, q[0], message(name, q[0]))
+		return
+	}
 	payload, fail := spec.serve(s, c)
 	if fail != nil {
 		writeFailure(w, f, fail.code, fail.msg)
@@ -321,4 +326,45 @@ func (s *Simulator) join(c *restCall) (*node, *apiFail) {
 	}
 	g.members = append(g.members, &Member{UserID: uid, Role: RoleMember, Joined: s.now()})
 	return nil, nil
+}
+
+// genericMessages are the messages of Flickr's generic codes, as the seed
+// documents list them.
+var genericMessages = map[int]string{
+	95: "SSL is required", 96: "Invalid signature", 97: "Missing signature",
+	98: "Login failed / Invalid auth token", 99: "User not logged in / Insufficient permissions",
+	100: "Invalid API Key", 105: "Service currently unavailable", 106: "Write operation failed",
+	111: `Format "xxx" not found`, 112: `Method "xxx" not found`, 114: "Invalid SOAP envelope",
+	115: "Invalid XML-RPC Method Call", 116: "Bad URL found",
+}
+
+// methodMessages are the method-specific codes' messages.
+var methodMessages = map[string]map[int]string{
+	"flickr.people.getGroups": {1: "User not found"},
+	"flickr.groups.getInfo":   {1: "Group not found", 2: "Group is private"},
+	"flickr.groups.leave":     {1: "Required arguments missing", 2: "Group does not exist", 3: "Account is not in that group"},
+	"flickr.groups.join": {1: "Required arguments missing", 2: "Group does not exist", 3: "Group not available to the account",
+		4: "Account already in that group", 5: "Membership in group is by invitation only.",
+		6: "User must accept the group rules before joining", 10: "Account in maximum number of groups", 11: "User unable to join"},
+}
+
+func message(method string, code int) string {
+	if m, ok := methodMessages[method][code]; ok {
+		return m
+	}
+	if m, ok := genericMessages[code]; ok {
+		return m
+	}
+	return "Unknown error"
+}
+
+// FailNext makes the next calls of a method, once authenticated and
+// permitted, fail with the given Flickr codes in order, with the messages
+// the documentation gives them. It reaches the codes no state can cause
+// (106 write failed, 114 and 115 for SOAP and XML-RPC, which the simulator
+// does not serve).
+func (s *Simulator) FailNext(method string, codes ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext[method] = append(s.failNext[method], codes...)
 }
