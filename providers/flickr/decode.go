@@ -1,0 +1,304 @@
+package flickr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// Flickr's JSON is a mechanical translation of its XML, and real responses
+// are loose about types (providers.md §1.4): the same field is a number in
+// one record and a string in the next, text nodes come wrapped as
+// {"_content": …}, empty strings stand for zero, and a list of one may come
+// as a bare object. The flex types below accept all of these, and reject
+// anything else with an error rather than a panic or a silent zero.
+
+// flexString accepts a string, a number, a boolean, null or a
+// {"_content": scalar} wrapper.
+type flexString string
+
+func (s *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return errors.New("empty value")
+	}
+	switch b[0] {
+	case '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = flexString(v)
+	case '{':
+		inner, err := unwrapContent(b)
+		if err != nil {
+			return err
+		}
+		if inner == nil {
+			*s = ""
+			return nil
+		}
+		return s.UnmarshalJSON(inner)
+	case 'n':
+		*s = ""
+	case 't', 'f':
+		var v bool
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = flexString(strconv.FormatBool(v))
+	case '[':
+		return errors.New("a list where text was expected")
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*s = flexString(n.String())
+	}
+	return nil
+}
+
+// flexInt accepts a number, a numeric string, "" (zero), a boolean, null or a
+// {"_content": scalar} wrapper.
+type flexInt int
+
+func (n *flexInt) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	v, err := parseInt(string(s))
+	if err != nil {
+		return err
+	}
+	*n = flexInt(v)
+	return nil
+}
+
+func parseInt(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "", "false":
+		return 0, nil
+	case "true":
+		return 1, nil
+	}
+	if v, err := strconv.Atoi(s); err == nil {
+		return v, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
+		return 0, fmt.Errorf("%q is not an integer", truncate(s, 32))
+	}
+	return int(f), nil
+}
+
+// flexBool accepts what flexInt accepts (non-zero is true) plus the words
+// "true", "false", "yes", "no".
+type flexBool bool
+
+func (v *flexBool) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(string(s))) {
+	case "yes":
+		*v = true
+		return nil
+	case "no":
+		*v = false
+		return nil
+	}
+	n, err := parseInt(string(s))
+	if err != nil {
+		return err
+	}
+	*v = n != 0
+	return nil
+}
+
+// list accepts a JSON array, a bare object (a list of one), null or "" (an
+// empty list).
+type list[T any] []T
+
+func (l *list[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return errors.New("empty value")
+	}
+	switch b[0] {
+	case '[':
+		var v []T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*l = v
+	case '{':
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*l = list[T]{v}
+	case 'n':
+		*l = nil
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s != "" {
+			return errors.New("text where a list was expected")
+		}
+		*l = nil
+	default:
+		return errors.New("a scalar where a list was expected")
+	}
+	return nil
+}
+
+// unwrapContent returns the _content member of a {"_content": …} object,
+// nil when it has none. Only scalars are accepted inside, so that nesting
+// cannot recurse.
+func unwrapContent(b []byte) ([]byte, error) {
+	var w struct {
+		Content json.RawMessage `json:"_content"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	c := bytes.TrimSpace(w.Content)
+	if len(c) > 0 && (c[0] == '{' || c[0] == '[') {
+		return nil, errors.New("nested _content")
+	}
+	if len(c) == 0 {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// envelope is the part of every REST response that says whether it
+// succeeded.
+type envelope struct {
+	Stat    flexString `json:"stat"`
+	Code    flexInt    `json:"code"`
+	Message flexString `json:"message"`
+}
+
+// decodeProblem is why a response body could not be decoded: the kind it
+// is classified as and what Flickr (or the body) said.
+type decodeProblem struct {
+	kind   error // a providers error kind
+	apiErr *APIError
+}
+
+// decodeREST checks a REST response body of method and decodes it into v.
+// It tolerates a JSONP wrapper (the jsonFlickrApi(…) Flickr sends without
+// nojsoncallback) and recognises the bodies Flickr sends outside its
+// envelope: raw oauth_problem reports and HTML error pages. A nil return
+// means success.
+func decodeREST(method string, body []byte, v any) *decodeProblem {
+	b := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
+	b = stripJSONP(b)
+	if len(b) == 0 {
+		return unavailable(method, "empty response body")
+	}
+	if b[0] != '{' {
+		return nonJSON(method, b)
+	}
+	var env envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return unavailable(method, "malformed JSON response")
+	}
+	switch env.Stat {
+	case "ok":
+		if v == nil {
+			return nil
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return unavailable(method, "unexpected JSON response shape")
+		}
+		return nil
+	case "fail":
+		code := int(env.Code)
+		apiErr := &APIError{Method: method, Code: code, Message: string(env.Message), StatusCode: 200}
+		if code == 0 {
+			apiErr.Message = "stat=fail without an error code"
+			return &decodeProblem{kind: providers.ErrUnavailable, apiErr: apiErr}
+		}
+		return &decodeProblem{kind: codeKind(method, code), apiErr: apiErr}
+	}
+	return unavailable(method, "response without stat")
+}
+
+// stripJSONP removes a "name(…)" JSONP wrapper, if any.
+func stripJSONP(b []byte) []byte {
+	open := bytes.IndexByte(b, '(')
+	if open <= 0 || !bytes.HasSuffix(bytes.TrimRight(b, "; \n"), []byte(")")) {
+		return b
+	}
+	name := b[:open]
+	for _, c := range name {
+		if !(c == '_' || c == '.' || c == '$' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
+			return b
+		}
+	}
+	inner := bytes.TrimRight(b, "; \n")
+	return bytes.TrimSpace(inner[open+1 : len(inner)-1])
+}
+
+// nonJSON classifies a body that is not JSON: a raw oauth_problem report, an
+// HTML page (a proxy or load balancer's error), XML, or anything else.
+func nonJSON(method string, b []byte) *decodeProblem {
+	if p := oauthProblem(b); p != "" {
+		return &decodeProblem{kind: oauthProblemKind(p), apiErr: &APIError{Method: method, OAuthProblem: p}}
+	}
+	lower := bytes.ToLower(b[:min(len(b), 512)])
+	switch {
+	case bytes.Contains(lower, []byte("<html")) || bytes.Contains(lower, []byte("<!doctype html")):
+		return unavailable(method, "HTML page instead of an API response")
+	case b[0] == '<':
+		return unavailable(method, "XML instead of the requested JSON")
+	}
+	return unavailable(method, "response is not JSON")
+}
+
+// oauthProblem returns the oauth_problem value of a form-encoded OAuth
+// problem report, or "". Only the problem name is kept: the report's other
+// fields (debug_sbs, the signature base string) repeat the request,
+// including its token.
+func oauthProblem(b []byte) string {
+	if len(b) > 4096 || !bytes.Contains(b, []byte("oauth_problem=")) {
+		return ""
+	}
+	q, err := url.ParseQuery(string(bytes.TrimSpace(b)))
+	if err != nil {
+		return ""
+	}
+	p := q.Get("oauth_problem")
+	if len(p) > 64 || strings.ContainsFunc(p, func(r rune) bool {
+		return !(r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
+	}) {
+		return "unrecognised"
+	}
+	return p
+}
+
+func unavailable(method, why string) *decodeProblem {
+	return &decodeProblem{kind: providers.ErrUnavailable, apiErr: &APIError{Method: method, Message: why, StatusCode: 200}}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
