@@ -16,7 +16,8 @@ import (
 const detailConcurrency = 4
 
 // GroupsByID loads the extended representation of each group, one call per
-// distinct ID. Unknown and malformed IDs are absent from the map.
+// distinct ID. Unknown and malformed IDs, and groups the member may not see,
+// are absent from the map.
 //
 // PageSeeder API docs: https://dev.pageseeder.com/api/web_services/services/get-group-GET.html
 //
@@ -58,8 +59,9 @@ func (c *Client) GroupsByID(ctx context.Context, acct providers.Account, ids []s
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case errors.Is(err, providers.ErrNotFound):
-				// absent: not an error
+			case errors.Is(err, providers.ErrNotFound), errors.Is(err, providers.ErrForbidden):
+				// Absent: the group does not exist, or the member may not
+				// see it, which the contract treats alike.
 			case err != nil:
 				failed[id] = err
 			default:
