@@ -160,7 +160,9 @@ func (s *Server) SeedSandbox() (providers.Account, error) {
 	alumni.DefaultNotify = "weekly"
 	s.AddGroup(alumni)
 
-	day := func(d int) time.Time { return time.Date(2015, time.January, d, 13, 49, 39, 0, time.FixedZone("AEDT", 11*3600)) }
+	day := func(d int) time.Time {
+		return time.Date(2015, time.January, d, 13, 49, 39, 0, time.FixedZone("AEDT", 11*3600))
+	}
 	for _, m := range []Membership{
 		{ID: 101, GroupID: SandboxProject, MemberID: SandboxMemberID, Role: "manager", EmailListed: true, Created: day(7)},
 		{ID: 102, GroupID: SandboxGroup, MemberID: SandboxMemberID, Role: "contributor", Created: day(8)},

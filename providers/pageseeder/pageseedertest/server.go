@@ -214,7 +214,8 @@ func (s *Server) AddMember(m Member) {
 	s.members[m.ID] = &m
 }
 
-// AddGroup adds or replaces a group or project.
+// AddGroup adds or replaces a group or project. Group names are unique on a
+// PageSeeder server; fixtures must keep them so.
 func (s *Server) AddGroup(g Group) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
