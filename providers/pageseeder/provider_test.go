@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/pageseeder"
 	"github.com/groupgraph/groupgraph/providers/pageseeder/pageseedertest"
@@ -310,5 +311,31 @@ func TestServicePrefix(t *testing.T) {
 	}
 	if _, err := c2.Whoami(ctx, sb.acct); !errors.Is(err, providers.ErrNotFound) {
 		t.Fatalf("Whoami with a wrong prefix: %v, want ErrNotFound", err)
+	}
+}
+
+func TestInjectedFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		kind fault.Kind
+		want error
+	}{
+		{"PageSeeder's own unavailable answer is ErrUnavailable", fault.Custom, providers.ErrUnavailable},
+		{"a load balancer's HTML 503 is ErrUnavailable", fault.ServerError, providers.ErrUnavailable},
+		{"a truncated body is ErrUnavailable", fault.Garbage, providers.ErrUnavailable},
+		{"a reset connection is ErrUnavailable", fault.Reset, providers.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sb := newSandbox(t, pageseeder.Config{})
+			sb.sim.Faults().Set(fault.Config{Next: []fault.Kind{tt.kind}})
+			_, err := sb.client.VisibleGroups(t.Context(), sb.acct)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("VisibleGroups: %v, want %v", err, tt.want)
+			}
+			assertNoSecret(t, err, sb.acct.Credentials.Token, sb.acct.Credentials.RefreshToken)
+		})
 	}
 }
