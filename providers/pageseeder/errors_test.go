@@ -200,6 +200,7 @@ func TestLeaveGroupChecksBeforeDeregistering(t *testing.T) {
 		{"a membership without an id is inherited", `{"emailListed":true,"status":"normal","role":"reviewer","subgroups":"acme-admins","group":{"id":42,"name":"acme-x"}}`, providers.ErrInherited},
 		{"a membership naming its subgroups is inherited", `{"membership":{"id":7,"status":"normal","role":"reviewer","subgroups":"acme-admins","group":{"id":42,"name":"acme-x"}}}`, providers.ErrInherited},
 		{"a former membership is not a membership", `{"id":7,"status":"disabled","deleted":true,"role":"reviewer","group":{"id":42,"name":"acme-x"}}`, providers.ErrNotMember},
+		{"an answer of another shape is unavailable, not inherited", `{"unexpected":{"id":7}}`, providers.ErrUnavailable},
 		{"a disabled membership is not a membership", `{"id":7,"status":"disabled","role":"reviewer","group":{"id":42,"name":"acme-x"}}`, providers.ErrNotMember},
 	}
 	for _, tt := range tests {

@@ -66,6 +66,11 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 		return providers.LeaveResult{}, err
 	}
 	wm := doc.membership()
+	if wm.Status == "" && wm.Role == "" {
+		// Without them an answer of another shape would read as an
+		// inherited membership (no id); refuse to guess.
+		return providers.LeaveResult{}, fmt.Errorf("%s: %w: %w", svcMembership.op(), providers.ErrUnavailable, &APIError{Service: string(svcMembership), Status: http.StatusOK, Message: "the answer describes no membership"})
+	}
 	if wm.Group == nil && wm.Project == nil {
 		// The membership answer may omit its group; it is the one asked for.
 		wm.Group = &wireGroup{ID: flexString(groupID), Name: groupID}
