@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,16 +19,22 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 
 	"github.com/groupgraph/groupgraph/graph"
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/playground"
+	"github.com/groupgraph/groupgraph/internal/sandbox"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/flickr"
+	"github.com/groupgraph/groupgraph/providers/pageseeder"
 )
 
 func main() {
@@ -96,10 +104,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// app is the wired program.
+// app is the wired program. Its handler can be swapped whole, which is how
+// the sandbox's reset rebuilds the clients over freshly seeded simulators.
 type app struct {
 	registry *providers.Registry
-	handler  http.Handler
+	handler  *swapHandler
 	banner   string
 	closers  []func()
 }
@@ -110,31 +119,144 @@ func (a *app) close() {
 	}
 }
 
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+func (s *swapHandler) store(h http.Handler) { s.h.Store(&h) }
+
 // newApp builds the platform clients, the authenticator and the HTTP
-// handler from the configuration.
-func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
-	a := &app{}
-	ps, err := newProviders(cfg)
+// handler from the configuration; in sandbox mode it first starts the
+// simulators and points the configuration at them.
+func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+	a := &app{handler: &swapHandler{}}
+	var sb *sandbox.Sandbox
+	sandboxToken := ""
+	if cfg.Sandbox {
+		var err error
+		sb, err = sandbox.Start(sandbox.Options{Latency: time.Duration(cfg.SandboxLatency), Jitter: time.Duration(cfg.SandboxLatency) / 4, FaultRates: cfg.SandboxFaults})
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, sb.Close)
+		cfg.Providers = sb.Providers()
+		sandboxToken = randomToken("ggs_")
+	}
+	build := func() (http.Handler, *providers.Registry, error) {
+		ps, err := newProviders(cfg.Providers)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(ps) == 0 {
+			return nil, nil, errNoProviders
+		}
+		reg := providers.NewRegistry(ps...)
+		viewers, err := staticViewers(cfg.Viewers, reg)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sb != nil {
+			viewers[sandboxToken] = sb.Viewer()
+		}
+		return newHandler(cfg, reg, auth.NewStatic(viewers), sandboxToken, logger), reg, nil
+	}
+	h, reg, err := build()
 	if err != nil {
+		a.close()
 		return nil, err
 	}
-	if len(ps) == 0 {
-		return nil, errNoProviders
+	a.registry = reg
+	if sb == nil {
+		a.handler.store(h)
+		return a, nil
 	}
-	a.registry = providers.NewRegistry(ps...)
-	viewers, err := staticViewers(cfg.Viewers, a.registry)
-	if err != nil {
-		return nil, err
+	// In the sandbox, POST /sandbox/reset restores the seed data.
+	var mu sync.Mutex
+	withReset := func(h http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.HandleFunc("POST /sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err := sb.Reset(); err != nil {
+				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+				return
+			}
+			nh, _, err := build()
+			if err != nil {
+				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+				return
+			}
+			a.handler.store(withResetFn(nh))
+			writeJSON(w, http.StatusOK, map[string]any{"reset": true})
+		})
+		return mux
 	}
-	a.handler = newHandler(cfg, a.registry, auth.NewStatic(viewers), logger)
+	withResetFn = withReset
+	a.handler.store(withReset(h))
+	a.banner = sandboxBanner(cfg, sb, sandboxToken)
 	return a, nil
 }
 
+// withResetFn lets the reset handler re-wrap the handler it rebuilds.
+var withResetFn func(http.Handler) http.Handler
+
+// sandboxBanner tells the developer what they are looking at.
+func sandboxBanner(cfg config.Config, sb *sandbox.Sandbox, token string) string {
+	var b strings.Builder
+	b.WriteString("\n  SANDBOX: simulated platforms with seed data; nothing here is real.\n")
+	fmt.Fprintf(&b, "  Simulated: %v\n", sb.Kinds())
+	fmt.Fprintf(&b, "  Token:      %s\n", token)
+	fmt.Fprintf(&b, "  Playground: http://%s/\n", cfg.Listen)
+	fmt.Fprintf(&b, "  Try:        curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
+	fmt.Fprintf(&b, "                -d '{\"query\":\"{ viewer { memberships(first: 5) { totalCount nodes { group { name } } } } }\"}' http://%s/graphql\n", cfg.Listen)
+	b.WriteString("  Reset:      POST /sandbox/reset restores the seed data.\n\n")
+	return b.String()
+}
+
+func randomToken(prefix string) string {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 // newProviders builds a client for every configured platform.
-func newProviders(cfg config.Config) ([]providers.Provider, error) {
+func newProviders(cfg config.Providers) ([]providers.Provider, error) {
 	var ps []providers.Provider
-	_ = cfg
+	if c := cfg.Flickr; c != nil {
+		p, err := flickr.New(flickr.Config{
+			BaseURL: c.BaseURL, OAuthURL: c.OAuthURL, ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret,
+			MaxConcurrency: c.MaxConcurrency, HTTPClient: httpClient(c.Upstream),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("providers.flickr: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if c := cfg.PageSeeder; c != nil {
+		p, err := pageseeder.New(pageseeder.Config{
+			BaseURL: c.BaseURL, ServicePrefix: c.ServicePrefix, TokenURL: c.TokenURL, AuthorizeURL: c.AuthorizeURL,
+			ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL, Scopes: c.Scopes,
+			HTTPClient: httpClient(c.Upstream),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("providers.pageseeder: %w", err)
+		}
+		ps = append(ps, p)
+	}
 	return ps, nil
+}
+
+// httpClient returns the HTTP client of one platform.
+func httpClient(u config.Upstream) *http.Client {
+	timeout := time.Duration(u.Timeout)
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &http.Client{Timeout: timeout}
 }
 
 // staticViewers turns the configuration's development viewers into viewers
@@ -169,7 +291,7 @@ func staticViewers(vs []config.Viewer, reg *providers.Registry) (map[string]*pro
 
 // newHandler builds the HTTP surface: /graphql behind CORS, authentication
 // and the request deadline; /healthz; the playground at / when enabled.
-func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, logger *slog.Logger) http.Handler {
+func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, sandboxToken string, logger *slog.Logger) http.Handler {
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Registry:      reg,
 		Introspection: cfg.IntrospectionEnabled(),
@@ -188,7 +310,12 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	if cfg.Playground || cfg.Sandbox {
-		mux.Handle("GET /{$}", playground.Handler("groupgraph", "/graphql"))
+		opts := playground.Options{Title: "groupgraph", Endpoint: "/graphql", Tabs: exampleTabs}
+		if sandboxToken != "" {
+			opts.Title = "groupgraph sandbox"
+			opts.Headers = map[string]string{"Authorization": "Bearer " + sandboxToken}
+		}
+		mux.Handle("/", playground.Handler(opts))
 	}
 	return mux
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/groupgraph/groupgraph/providers"
 )
 
 // Config is the whole configuration.
@@ -42,6 +44,12 @@ type Config struct {
 	Viewers []Viewer `yaml:"viewers"`
 	// Sandbox runs every platform's simulator on loopback with seed data.
 	Sandbox bool `yaml:"-"`
+	// SandboxLatency is added to every simulator answer (with a quarter of
+	// it as random jitter).
+	SandboxLatency Duration `yaml:"-"`
+	// SandboxFaults is the share of each platform's requests the simulator
+	// fails.
+	SandboxFaults map[providers.Kind]float64 `yaml:"-"`
 }
 
 // Providers holds each platform's settings.
@@ -63,8 +71,8 @@ type Upstream struct {
 // Flickr configures the Flickr client.
 type Flickr struct {
 	Upstream `yaml:",inline"`
-	// OAuthBaseURL is the root of Flickr's OAuth 1.0a endpoints.
-	OAuthBaseURL string `yaml:"oauth_base_url"`
+	// OAuthURL is the root of Flickr's OAuth 1.0a endpoints.
+	OAuthURL string `yaml:"oauth_url"`
 	// ConsumerKey and ConsumerSecret are the app's API key and secret.
 	ConsumerKey    string `yaml:"consumer_key"`
 	ConsumerSecret string `yaml:"consumer_secret"`
@@ -83,9 +91,13 @@ type Upcoming struct {
 // PageSeeder configures the PageSeeder client.
 type PageSeeder struct {
 	Upstream      `yaml:",inline"`
-	ServicePrefix string `yaml:"service_prefix"`
-	ClientID      string `yaml:"client_id"`
-	ClientSecret  string `yaml:"client_secret"`
+	ServicePrefix string   `yaml:"service_prefix"`
+	TokenURL      string   `yaml:"token_url"`
+	AuthorizeURL  string   `yaml:"authorize_url"`
+	ClientID      string   `yaml:"client_id"`
+	ClientSecret  string   `yaml:"client_secret"`
+	RedirectURL   string   `yaml:"redirect_url"`
+	Scopes        []string `yaml:"scopes"`
 }
 
 // Akana configures the Akana client.
@@ -166,6 +178,8 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.String("introspection", "", "allow introspection: true or false (env GROUPGRAPH_INTROSPECTION; default: on with the playground)")
 	fs.String("log-level", "", "debug, info, warn or error (env GROUPGRAPH_LOG_LEVEL; default info)")
 	sandbox := fs.Bool("sandbox", false, "run every platform's simulator on loopback with seed data and a sandbox viewer")
+	sandboxLatency := fs.Duration("sandbox-latency", 0, "in the sandbox, add this latency (plus up to a quarter more) to every simulated platform answer")
+	sandboxFaults := fs.String("sandbox-faults", "", "in the sandbox, fail this share of a platform's requests, e.g. flickr=0.1,akana=0.5")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -232,6 +246,14 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 		cfg.LogLevel = v
 	}
 	cfg.Sandbox = *sandbox
+	cfg.SandboxLatency = Duration(*sandboxLatency)
+	if *sandboxFaults != "" {
+		faults, err := parseFaults(*sandboxFaults)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.SandboxFaults = faults
+	}
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -279,4 +301,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// parseFaults reads "flickr=0.1,akana=0.5".
+func parseFaults(s string) (map[providers.Kind]float64, error) {
+	out := map[providers.Kind]float64{}
+	for _, part := range splitList(s) {
+		name, rate, ok := strings.Cut(part, "=")
+		k, err := providers.ParseKind(strings.TrimSpace(name))
+		if !ok || err != nil {
+			return nil, fmt.Errorf("sandbox-faults: %q is not platform=rate", part)
+		}
+		r, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
+		if err != nil || r < 0 || r > 1 {
+			return nil, fmt.Errorf("sandbox-faults: rate %q of %s is not between 0 and 1", rate, k)
+		}
+		out[k] = r
+	}
+	return out, nil
 }

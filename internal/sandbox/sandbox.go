@@ -1,0 +1,202 @@
+// Package sandbox runs every platform's simulator on loopback, seeded with
+// the seed documents' data plus generated members, and describes how to
+// reach them: the provider configuration pointing at the simulators and a
+// viewer whose linked accounts hold the simulators' sandbox credentials. It
+// is what `groupgraph -sandbox` serves, so that a developer can try the API
+// with no platform account and no network.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/fault"
+	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
+	"github.com/groupgraph/groupgraph/providers/pageseeder/pageseedertest"
+)
+
+// Options shape the simulators.
+type Options struct {
+	// Latency is added to every simulator answer, plus up to Jitter.
+	Latency time.Duration
+	Jitter  time.Duration
+	// FaultRates makes a platform fail that share (0 to 1) of its requests
+	// with its own "temporarily unavailable" answer.
+	FaultRates map[providers.Kind]float64
+}
+
+// Sandbox is a set of running simulators.
+type Sandbox struct {
+	opts      Options
+	platforms []*platform
+	servers   []*http.Server
+	viewer    atomic.Pointer[providers.Viewer]
+	resetMu   sync.Mutex
+}
+
+// platform is one simulator behind a loopback listener whose handler can be
+// swapped for a freshly seeded one.
+type platform struct {
+	kind    providers.Kind
+	base    string
+	handler atomic.Pointer[http.Handler]
+	faults  *fault.Injector
+	// seed creates a fresh, seeded simulator and returns it with the
+	// sandbox account and its fault injector.
+	seed func() (http.Handler, *fault.Injector, providers.Account, error)
+	// configure points the provider configuration at base.
+	configure func(p *config.Providers, base string)
+}
+
+func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*p.handler.Load()).ServeHTTP(w, r)
+}
+
+// platforms lists every simulator the sandbox runs.
+func platforms() []*platform {
+	return []*platform{
+		{
+			kind: providers.Flickr,
+			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
+				sim := flickrtest.New()
+				acct := sim.SeedSandbox()
+				return sim, sim.Faults(), acct, nil
+			},
+			configure: func(p *config.Providers, base string) {
+				p.Flickr = &config.Flickr{
+					Upstream:       config.Upstream{BaseURL: base + "/services/rest"},
+					OAuthURL:       base + "/services/oauth",
+					ConsumerKey:    flickrtest.SandboxConsumerKey,
+					ConsumerSecret: flickrtest.SandboxConsumerSecret,
+				}
+			},
+		},
+		{
+			kind: providers.PageSeeder,
+			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
+				sim := pageseedertest.New()
+				acct, err := sim.SeedSandbox()
+				sim.AuthorizeAs(pageseedertest.SandboxMemberID)
+				return sim, sim.Faults(), acct, err
+			},
+			configure: func(p *config.Providers, base string) {
+				p.PageSeeder = &config.PageSeeder{
+					Upstream:     config.Upstream{BaseURL: base},
+					ClientID:     pageseedertest.SandboxClientID,
+					ClientSecret: pageseedertest.SandboxClientSecret,
+					RedirectURL:  pageseedertest.SandboxRedirectURL,
+				}
+			},
+		},
+	}
+}
+
+// Start seeds every simulator and serves each on its own loopback port.
+func Start(opts Options) (*Sandbox, error) {
+	s := &Sandbox{opts: opts, platforms: platforms()}
+	for _, p := range s.platforms {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sandbox %s: %w", p.kind, err)
+		}
+		p.base = "http://" + ln.Addr().String()
+		srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+		s.servers = append(s.servers, srv)
+		go func() { _ = srv.Serve(ln) }()
+	}
+	if err := s.Reset(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reset replaces every simulator with a freshly seeded one, discarding all
+// changes (leaves) made since, and gives the viewer fresh credentials.
+// Clients built for the previous state should be rebuilt: renewed tokens
+// they cached belong to the old simulators.
+func (s *Sandbox) Reset() error {
+	s.resetMu.Lock()
+	defer s.resetMu.Unlock()
+	viewer := &providers.Viewer{ID: "sandbox", Name: "Sandbox Viewer"}
+	for _, p := range s.platforms {
+		h, inj, acct, err := p.seed()
+		if err != nil {
+			return fmt.Errorf("sandbox %s: %w", p.kind, err)
+		}
+		inj.Set(fault.Config{Latency: s.opts.Latency, Jitter: s.opts.Jitter, Rate: s.opts.FaultRates[p.kind], Kind: fault.Custom})
+		p.faults = inj
+		p.handler.Store(&h)
+		if acct.ID == "" {
+			acct.ID = "sandbox-" + string(p.kind)
+		}
+		viewer.Accounts = append(viewer.Accounts, acct)
+	}
+	sort.Slice(viewer.Accounts, func(i, j int) bool {
+		return rank(viewer.Accounts[i].Provider) < rank(viewer.Accounts[j].Provider)
+	})
+	s.viewer.Store(viewer)
+	return nil
+}
+
+func rank(k providers.Kind) int {
+	for i, known := range providers.Kinds {
+		if k == known {
+			return i
+		}
+	}
+	return len(providers.Kinds)
+}
+
+// Providers returns the provider configuration that points at the
+// simulators.
+func (s *Sandbox) Providers() config.Providers {
+	var p config.Providers
+	for _, pl := range s.platforms {
+		pl.configure(&p, pl.base)
+	}
+	return p
+}
+
+// Viewer returns the sandbox viewer, linked to every simulator.
+func (s *Sandbox) Viewer() *providers.Viewer { return s.viewer.Load() }
+
+// Kinds returns the simulated platforms.
+func (s *Sandbox) Kinds() []providers.Kind {
+	var ks []providers.Kind
+	for _, p := range s.platforms {
+		ks = append(ks, p.kind)
+	}
+	return ks
+}
+
+// Faults returns platform k's fault injector, for tests and benchmarks.
+func (s *Sandbox) Faults(k providers.Kind) (*fault.Injector, bool) {
+	for _, p := range s.platforms {
+		if p.kind == k {
+			return p.faults, true
+		}
+	}
+	return nil, false
+}
+
+// Close stops every simulator.
+func (s *Sandbox) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Shutdown(ctx))
+	}
+	_ = errors.Join(errs...)
+}
