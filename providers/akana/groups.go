@@ -224,7 +224,7 @@ func (c *Client) notMember(ctx context.Context, acct providers.Account, op, grou
 	case err != nil:
 		return err
 	case resp.ok() || resp.status == http.StatusForbidden:
-		return fmt.Errorf("akana %s: %w: the account is not a member of group %s", op, providers.ErrNotMember, groupID)
+		return fmt.Errorf("akana %s: %w: the account is not a member of group %q", op, providers.ErrNotMember, groupID)
 	default:
 		return classify(op, resp.apiError())
 	}
