@@ -185,13 +185,10 @@ func CSRFHeaderName(tenant string) string { return "X-Csrf-Token_" + tenant }
 
 // request is one API call.
 type request struct {
-	op     string // names the call in errors: "users.groups"
-	method string
-	path   string // below /api/, already escaped
-	accept string
-	// write sends the CSRF header: the platform requires it on every
-	// method but GET by default.
-	write       bool
+	op          string // names the call in errors: "users.groups"
+	method      string
+	path        string // below /api/, already escaped
+	accept      string
 	body        []byte
 	contentType string
 }
@@ -235,10 +232,12 @@ func (c *Client) send(ctx context.Context, r request, creds *providers.Credentia
 		if creds.Secret != "" {
 			// The CSRF cookie goes back as the platform set it, and its value
 			// in the header proves the request came from the session holder.
+			// The platform wants the header on writes by default and on reads
+			// too when ReadRequestCSRFSupport is on; it is sent on every
+			// request, as the platform's own tools do, so either setting
+			// works.
 			req.AddCookie(&http.Cookie{Name: CSRFCookieName(c.tenant), Value: creds.Secret})
-			if r.write {
-				req.Header.Set(CSRFHeaderName(c.tenant), creds.Secret)
-			}
+			req.Header.Set(CSRFHeaderName(c.tenant), creds.Secret)
 			secrets = append(secrets, creds.Secret)
 		}
 	}

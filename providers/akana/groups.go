@@ -191,7 +191,6 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 		path:   "groups/" + url.PathEscape(groupID) + "/members/" + url.PathEscape(acct.UserID),
 		// The platform answers text/plain.
 		accept: "text/plain, application/json;q=0.9, */*;q=0.1",
-		write:  true,
 	})
 	if err != nil {
 		return providers.LeaveResult{}, err

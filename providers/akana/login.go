@@ -243,7 +243,7 @@ func (c *Client) renew(ctx context.Context, op string, acct providers.Account, s
 //meta:operation POST /api/login/renewToken
 func (c *Client) renewToken(ctx context.Context, cur providers.Credentials) (providers.Credentials, error) {
 	const op = "login.renewToken"
-	resp, err := c.send(ctx, request{op: op, method: http.MethodPost, path: "login/renewToken", write: true, contentType: "application/json", body: []byte("{}")}, &cur)
+	resp, err := c.send(ctx, request{op: op, method: http.MethodPost, path: "login/renewToken", contentType: "application/json", body: []byte("{}")}, &cur)
 	if err != nil {
 		return providers.Credentials{}, err
 	}
