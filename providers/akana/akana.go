@@ -310,7 +310,8 @@ func (c *Client) getJSON(ctx context.Context, acct providers.Account, op, path s
 
 // resolve turns a link the platform sent (absolute, or relative to the API
 // base, like "../acmepaymentscorp#/groups/…/details") into an absolute
-// http(s) URL; anything else (javascript:, garbage) is dropped.
+// http(s) URL with a host; anything else (javascript:, "https:",
+// garbage) is dropped.
 func (c *Client) resolve(link string) *string {
 	link = strings.TrimSpace(link)
 	if link == "" {
@@ -321,7 +322,7 @@ func (c *Client) resolve(link string) *string {
 		return nil
 	}
 	abs := c.api.ResolveReference(u)
-	if abs.Scheme != "https" && abs.Scheme != "http" {
+	if (abs.Scheme != "https" && abs.Scheme != "http") || abs.Host == "" {
 		return nil
 	}
 	s := abs.String()

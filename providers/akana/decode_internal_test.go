@@ -189,6 +189,7 @@ func TestUntrustedLinksAreDropped(t *testing.T) {
 		{"a relative details link resolves against the API base", "../acmepaymentscorp#/groups/g/details", ptr("https://portal.acme.example/acmepaymentscorp#/groups/g/details")},
 		{"an absolute https link is kept", "https://cdn.acme.example/a.png", ptr("https://cdn.acme.example/a.png")},
 		{"a javascript link is dropped", "javascript:alert(1)", nil},
+		{"a link without a host is dropped", "https:", nil},
 		{"an empty link is nil", "  ", nil},
 	} {
 		t.Run(test.name, func(t *testing.T) {
