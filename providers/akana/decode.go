@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -334,6 +335,17 @@ func Visibility(v string) providers.Visibility {
 	default:
 		return providers.VisibilityUnknown
 	}
+}
+
+// validID reports whether id can name a user or group in a request path:
+// not empty, not a dot segment (which would climb out of the resource), no
+// control characters, of a sane length. The platform's ids are
+// "{name}.{tenant}".
+func validID(id string) bool {
+	if id == "" || id == "." || id == ".." || len(id) > 512 {
+		return false
+	}
+	return !strings.ContainsFunc(id, unicode.IsControl)
 }
 
 // leavable reports whether a member with role may end the membership

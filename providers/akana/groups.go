@@ -25,7 +25,8 @@ func (c *Client) GroupsByID(ctx context.Context, acct providers.Account, ids []s
 	var uniq []string
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+		// An id that cannot be a group is absent, like any unknown id.
+		if id = strings.TrimSpace(id); validID(id) && !seen[id] {
 			seen[id] = true
 			uniq = append(uniq, id)
 		}
@@ -167,7 +168,7 @@ func (c *Client) VisibleGroups(ctx context.Context, acct providers.Account) ([]p
 func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID string, _ providers.LeaveOptions) (providers.LeaveResult, error) {
 	const op = "groups.removeMember"
 	groupID = strings.TrimSpace(groupID)
-	if groupID == "" || acct.UserID == "" {
+	if !validID(groupID) || !validID(acct.UserID) {
 		return providers.LeaveResult{}, fmt.Errorf("akana %s: %w: a group id and the account's user id are required", op, providers.ErrInvalid)
 	}
 	ms, err := c.Memberships(ctx, acct)

@@ -2,6 +2,7 @@ package akana_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -211,12 +212,18 @@ func TestLeave(t *testing.T) {
 			t.Fatalf("LeaveGroup: %v, want ErrNotMember", err)
 		}
 	})
-	t.Run("leaving without a group id is invalid", func(t *testing.T) {
-		sb := newSandbox(t, akanatest.Options{})
-		if _, err := sb.client.LeaveGroup(t.Context(), sb.acct, " ", providers.LeaveOptions{}); !errors.Is(err, providers.ErrInvalid) {
-			t.Fatalf("LeaveGroup: %v, want ErrInvalid", err)
-		}
-	})
+	for _, id := range []string{" ", "..", "a\nb"} {
+		t.Run("leaving group "+strconv.Quote(id)+" is invalid and asks nothing", func(t *testing.T) {
+			sb := newSandbox(t, akanatest.Options{})
+			before := sb.sim.Faults().Requests()
+			if _, err := sb.client.LeaveGroup(t.Context(), sb.acct, id, providers.LeaveOptions{}); !errors.Is(err, providers.ErrInvalid) {
+				t.Fatalf("LeaveGroup: %v, want ErrInvalid", err)
+			}
+			if n := sb.sim.Faults().Requests() - before; n != 0 {
+				t.Errorf("%d requests, want none", n)
+			}
+		})
+	}
 }
 
 func TestGroupsByID(t *testing.T) {
@@ -241,7 +248,7 @@ func TestGroupsByID(t *testing.T) {
 	t.Run("ids are asked once each and a private group one may not see is absent", func(t *testing.T) {
 		sb := newSandbox(t, akanatest.Options{})
 		before := sb.sim.Faults().Requests()
-		got, err := sb.client.GroupsByID(t.Context(), sb.acct, []string{akanatest.OpenGroupID, akanatest.OpenGroupID, akanatest.PrivateGroupID, ""})
+		got, err := sb.client.GroupsByID(t.Context(), sb.acct, []string{akanatest.OpenGroupID, akanatest.OpenGroupID, akanatest.PrivateGroupID, "", ".."})
 		if err != nil {
 			t.Fatalf("GroupsByID: %v", err)
 		}

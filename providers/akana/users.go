@@ -17,7 +17,7 @@ import (
 //meta:operation GET /api/users/{UserID}
 func (c *Client) Whoami(ctx context.Context, acct providers.Account) (providers.User, error) {
 	const op = "users.get"
-	if acct.UserID == "" {
+	if !validID(acct.UserID) {
 		return providers.User{}, fmt.Errorf("akana %s: %w: the account has no user id", op, providers.ErrInvalid)
 	}
 	var u userDetails
@@ -51,7 +51,7 @@ func (c *Client) Whoami(ctx context.Context, acct providers.Account) (providers.
 //meta:operation GET /api/users/{UserID}/groups
 func (c *Client) Memberships(ctx context.Context, acct providers.Account) ([]providers.Membership, error) {
 	const op = "users.groups"
-	if acct.UserID == "" {
+	if !validID(acct.UserID) {
 		return nil, fmt.Errorf("akana %s: %w: the account has no user id", op, providers.ErrInvalid)
 	}
 	var ch *channel

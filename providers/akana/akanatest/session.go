@@ -28,6 +28,11 @@ type session struct {
 // across a renewal ("" makes a new one). s.mu must be held.
 func (s *Server) openLocked(u *User, csrf string) *session {
 	now := s.now()
+	for id, old := range s.sessions {
+		if !now.Before(old.expires) {
+			delete(s.sessions, id) // ended: the map does not grow forever
+		}
+	}
 	sess := &session{
 		id:      randomHex(16),
 		userID:  u.ID,
@@ -92,12 +97,14 @@ func (s *Server) authenticateLocked(r *http.Request, write bool) (*session, *Use
 		k, v, _ := strings.Cut(kv, "=")
 		fields[k] = v
 	}
+	// The end is signed into the token, so it is checked before the
+	// lookup: an ended session says so even once it has been forgotten.
+	if ms, err := strconv.ParseInt(fields["expirationTime"], 10, 64); err != nil || !s.now().Before(time.UnixMilli(ms)) {
+		return nil, nil, expiredToken
+	}
 	sess, ok := s.sessions[fields["TokenID"]]
 	if !ok || sess.token != ck.Value {
 		return nil, nil, badToken // revoked, or from another simulator
-	}
-	if ms, err := strconv.ParseInt(fields["expirationTime"], 10, 64); err != nil || !s.now().Before(time.UnixMilli(ms)) {
-		return nil, nil, expiredToken
 	}
 	u, ok := s.users[sess.userID]
 	if !ok {
