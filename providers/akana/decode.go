@@ -68,6 +68,7 @@ type category struct {
 // too, as RSS itself allows it.
 type guid struct{ Value string }
 
+// UnmarshalJSON takes {"value": …} or a bare string.
 func (g *guid) UnmarshalJSON(b []byte) error {
 	if bytes.HasPrefix(bytes.TrimSpace(b), []byte(`"`)) {
 		return json.Unmarshal(b, &g.Value)
@@ -86,6 +87,7 @@ func (g *guid) UnmarshalJSON(b []byte) error {
 // rendering collapsed a one-element list, or null.
 type oneOrMany[T any] []T
 
+// UnmarshalJSON takes an array, a single value or null.
 func (o *oneOrMany[T]) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
