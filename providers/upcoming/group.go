@@ -243,8 +243,11 @@ func (c *Client) VisibleGroups(context.Context, providers.Account) ([]providers.
 //     leave; the membership then names only the group id.
 //  2. group.leave.
 //  3. group.getInfo after leaving: the group missing (404 or absent) means
-//     the platform deleted it, so GroupDeleted is true. If this check fails
-//     the leave still succeeded and is reported, with GroupDeleted false.
+//     the platform deleted it, so GroupDeleted is true. A private group is
+//     hidden from non-members too, so for one the missing group counts as
+//     deleted only when step 1 saw the account as its only member. If this
+//     check fails the leave still succeeded and is reported, with
+//     GroupDeleted false.
 //
 // PromotedUserID stays empty: the platform does not say whom it promoted.
 //
@@ -261,8 +264,10 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 		return providers.LeaveResult{}, fmt.Errorf("%s: %w: group id must be a positive integer", op, providers.ErrInvalid)
 	}
 	ended := membership(acct, providers.Group{Provider: providers.Upcoming, ID: groupID})
+	var was *providers.Group
 	if before, err := c.getInfo(ctx, tok, []string{groupID}); err == nil && before[groupID] != nil && before[groupID].ID == groupID {
-		ended = membership(acct, *before[groupID])
+		was = before[groupID]
+		ended = membership(acct, *was)
 	} else if ctx.Err() != nil {
 		return providers.LeaveResult{}, providers.TransportError(op, ctx.Err())
 	}
@@ -274,7 +279,11 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 	res := providers.LeaveResult{Membership: &ended}
 	after, err := c.getInfo(ctx, tok, []string{groupID})
 	if err == nil && after[groupID] == nil {
-		res.GroupDeleted = true
+		// A private group also disappears from a former member's view, so
+		// for one the absence only means deletion if the account was its
+		// last member a moment ago.
+		private := was != nil && was.Visibility == providers.VisibilityPrivate
+		res.GroupDeleted = !private || (was.MemberCount != nil && *was.MemberCount <= 1)
 	}
 	return res, nil
 }
