@@ -128,7 +128,9 @@ func (s *Server) fail(c *call, status int, msg string) {
 func writeJSON(w http.ResponseWriter, status int, rsp map[string]any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"rsp": rsp})
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "APA Arts & Culture", as the platform wrote it
+	_ = enc.Encode(map[string]any{"rsp": rsp})
 }
 
 func writeXML(w http.ResponseWriter, status int, stat, inner string) {
