@@ -33,8 +33,10 @@ import (
 	"github.com/groupgraph/groupgraph/internal/playground"
 	"github.com/groupgraph/groupgraph/internal/sandbox"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/akana"
 	"github.com/groupgraph/groupgraph/providers/flickr"
 	"github.com/groupgraph/groupgraph/providers/pageseeder"
+	"github.com/groupgraph/groupgraph/providers/upcoming"
 )
 
 func main() {
@@ -244,6 +246,33 @@ func newProviders(cfg config.Providers) ([]providers.Provider, error) {
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.pageseeder: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if c := cfg.Upcoming; c != nil {
+		loc := time.UTC
+		if c.TimeZone != "" {
+			var err error
+			if loc, err = time.LoadLocation(c.TimeZone); err != nil {
+				return nil, fmt.Errorf("providers.upcoming.timezone: %w", err)
+			}
+		}
+		p, err := upcoming.New(upcoming.Config{
+			BaseURL: c.BaseURL, SiteURL: c.SiteURL, APIKey: c.APIKey, Location: loc, MaxBatch: c.MaxBatch, XML: c.XML,
+			HTTPClient: httpClient(c.Upstream),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("providers.upcoming: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if c := cfg.Akana; c != nil {
+		p, err := akana.New(akana.Config{
+			BaseURL: c.BaseURL, Tenant: c.Tenant, RenewBefore: time.Duration(c.RenewBefore), Concurrency: c.Concurrency,
+			HTTPClient: httpClient(c.Upstream),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("providers.akana: %w", err)
 		}
 		ps = append(ps, p)
 	}

@@ -83,9 +83,15 @@ type Flickr struct {
 // Upcoming configures the Upcoming client.
 type Upcoming struct {
 	Upstream `yaml:",inline"`
-	APIKey   string `yaml:"api_key"`
+	// SiteURL is the web site group page links point at.
+	SiteURL string `yaml:"site_url"`
+	APIKey  string `yaml:"api_key"`
 	// TimeZone is the zone of Upcoming's zoneless timestamps (IANA name).
-	TimeZone string `yaml:"time_zone"`
+	TimeZone string `yaml:"timezone"`
+	// MaxBatch is how many group ids one group.getInfo call takes.
+	MaxBatch int `yaml:"max_batch"`
+	// XML asks for XML instead of JSON.
+	XML bool `yaml:"xml"`
 }
 
 // PageSeeder configures the PageSeeder client.
@@ -105,6 +111,10 @@ type Akana struct {
 	Upstream `yaml:",inline"`
 	// Tenant is the tenant's fedmemberid.
 	Tenant string `yaml:"tenant"`
+	// RenewBefore renews a session this long before it ends.
+	RenewBefore Duration `yaml:"renew_before"`
+	// Concurrency bounds the parallel group-detail requests.
+	Concurrency int `yaml:"concurrency"`
 }
 
 // Viewer is a static development viewer.

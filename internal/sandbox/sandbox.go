@@ -20,8 +20,10 @@ import (
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/akana/akanatest"
 	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
 	"github.com/groupgraph/groupgraph/providers/pageseeder/pageseedertest"
+	"github.com/groupgraph/groupgraph/providers/upcoming/upcomingtest"
 )
 
 // Options shape the simulators.
@@ -81,6 +83,21 @@ func platforms() []*platform {
 			},
 		},
 		{
+			kind: providers.Upcoming,
+			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
+				sim := upcomingtest.New()
+				acct := sim.SeedSandbox()
+				return sim, sim.Faults(), acct, nil
+			},
+			configure: func(p *config.Providers, base string) {
+				p.Upcoming = &config.Upcoming{
+					Upstream: config.Upstream{BaseURL: base + upcomingtest.Path},
+					SiteURL:  base + "/",
+					APIKey:   upcomingtest.SandboxAPIKey,
+				}
+			},
+		},
+		{
 			kind: providers.PageSeeder,
 			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
 				sim := pageseedertest.New()
@@ -95,6 +112,20 @@ func platforms() []*platform {
 					ClientSecret: pageseedertest.SandboxClientSecret,
 					RedirectURL:  pageseedertest.SandboxRedirectURL,
 				}
+			},
+		},
+		{
+			kind: providers.Akana,
+			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
+				// Sessions outlive an idle afternoon in the playground; the
+				// platform's 30-minute default would make the sandbox ask
+				// for a relink.
+				sim := akanatest.New(akanatest.Options{Tenant: akanatest.DefaultTenant, SessionTTL: 24 * time.Hour})
+				acct := sim.SeedSandbox()
+				return sim, sim.Faults(), acct, nil
+			},
+			configure: func(p *config.Providers, base string) {
+				p.Akana = &config.Akana{Upstream: config.Upstream{BaseURL: base}, Tenant: akanatest.DefaultTenant}
 			},
 		},
 	}
