@@ -1,0 +1,147 @@
+package main
+
+import (
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/flickr"
+	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
+)
+
+const flickrMembershipsQuery = `{ viewer { memberships(first: 100, filter: {providers: [FLICKR]}) { totalCount nodes {
+  id role providerRole status viewerCanLeave
+  group { id providerId name iconUrl memberCount poolCount visibility joinPolicy ageRestricted url
+    details { __typename ... on FlickrGroupDetails { privacy admin eighteenPlus invitationOnly iconFarm iconServer
+      throttle { count mode } restrictions { photosOk videosOk } } } } } } } }`
+
+func TestFlickrEndToEnd(t *testing.T) {
+	sim := flickrtest.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	acct := sim.SeedSandbox()
+	client, err := flickr.New(flickr.Config{
+		BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
+		ConsumerKey: flickrtest.SandboxConsumerKey, ConsumerSecret: flickrtest.SandboxConsumerSecret, HTTPClient: srv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewers := map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}}
+	e := newE2E(t, []providers.Provider{client}, viewers)
+
+	// The seed document's four groups, as flickr.people.getGroups shows them.
+	seed := map[string]struct {
+		name           string
+		members, pool  int
+	}{
+		"17274427@N00":    {"Cream of the Crop - Please read the rules", 11935, 12522},
+		"20083316@N00":    {"Apple", 11776, 62438},
+		"34427469792@N01": {"FlickrCentral", 168055, 5280930},
+		"37718678610@N01": {"Typography and Lettering", 17318, 130169},
+	}
+
+	t.Run("memberships include the seed's four groups with every list field", func(t *testing.T) {
+		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		e.do("tok", flickrMembershipsQuery, nil, &d, false)
+		got := byProviderID(d.Viewer.Memberships.Nodes)
+		for nsid, want := range seed {
+			m, ok := got[nsid]
+			if !ok {
+				t.Errorf("seed group %s missing", nsid)
+				continue
+			}
+			g := m.Group
+			if g.Name != want.name || g.MemberCount == nil || *g.MemberCount != want.members || g.PoolCount == nil || *g.PoolCount != want.pool {
+				t.Errorf("%s = %q members %v pool %v; want %q %d %d", nsid, g.Name, g.MemberCount, g.PoolCount, want.name, want.members, want.pool)
+			}
+			if g.IconURL == nil || *g.IconURL != "https://farm1.staticflickr.com/1/buddyicons/"+nsid+".jpg" {
+				t.Errorf("%s iconUrl = %v, want the buddyicon built from iconfarm 1, iconserver 1", nsid, g.IconURL)
+			}
+			if m.Role != "MEMBER" || *m.ProviderRole == "" || !m.ViewerCanLeave {
+				t.Errorf("%s role %s/%v canLeave %v, want MEMBER (admin=0), leavable", nsid, m.Role, m.ProviderRole, m.ViewerCanLeave)
+			}
+			if g.AgeRestricted == nil || *g.AgeRestricted || g.JoinPolicy == nil || *g.JoinPolicy != "OPEN" {
+				t.Errorf("%s ageRestricted %v joinPolicy %v, want false (eighteenplus=0) and OPEN (invitation_only=0)", nsid, g.AgeRestricted, g.JoinPolicy)
+			}
+			det := g.Details
+			if det["__typename"] != "FlickrGroupDetails" || det["admin"] != false || det["eighteenPlus"] != false || det["invitationOnly"] != false ||
+				det["iconFarm"] != float64(1) || det["iconServer"] != "1" || det["privacy"] == nil || det["throttle"] == nil || det["restrictions"] == nil {
+				t.Errorf("%s details = %v, want the list call's flags, icon location and extras", nsid, det)
+			}
+		}
+	})
+
+	t.Run("details come from groups.getInfo only when asked", func(t *testing.T) {
+		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		e.do("tok", `{ viewer { memberships(first: 100, filter: {providers: [FLICKR]}) { nodes { group { providerId description topicCount createdAt
+		  details { ... on FlickrGroupDetails { rules lang roles { admin } throttle { remaining } viewerIsMember } } } } } } }`, nil, &d, false)
+		for _, m := range d.Viewer.Memberships.Nodes {
+			if _, isSeed := seed[m.Group.ProviderID]; !isSeed {
+				continue
+			}
+			if m.Group.Description == nil || *m.Group.Description == "" || m.Group.TopicCount == nil || m.Group.CreatedAt == nil {
+				t.Errorf("%s: description %v topics %v created %v, want getInfo's values", m.Group.ProviderID, m.Group.Description, m.Group.TopicCount, m.Group.CreatedAt)
+			}
+			if m.Group.Details["rules"] == nil || m.Group.Details["viewerIsMember"] != true || m.Group.Details["roles"] == nil {
+				t.Errorf("%s: details %v, want rules, roles and the caller's is_member", m.Group.ProviderID, m.Group.Details)
+			}
+		}
+	})
+
+	t.Run("the last member leaving deletes the group", func(t *testing.T) {
+		var d struct {
+			LeaveGroup struct {
+				GroupDeleted bool
+				Group        *struct{ Name string }
+				Membership   *struct{ Status string }
+				Errors       []struct{ Code string }
+			}
+		}
+		e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { groupDeleted group { name } membership { status } errors { code } } }`,
+			map[string]any{"id": globalGroupID(providers.Flickr, flickrtest.SandboxSoleMemberGroup)}, &d, false)
+		if !d.LeaveGroup.GroupDeleted || d.LeaveGroup.Group != nil || d.LeaveGroup.Membership == nil || len(d.LeaveGroup.Errors) != 0 {
+			t.Fatalf("payload = %+v, want groupDeleted, group null, the ended membership", d.LeaveGroup)
+		}
+		if _, exists := sim.Group(flickrtest.SandboxSoleMemberGroup); exists {
+			t.Error("the simulator still has the group")
+		}
+	})
+
+	t.Run("the last admin leaving promotes the oldest member, visible to them in the next query", func(t *testing.T) {
+		group := flickrtest.SandboxLastAdminGroup
+		members := sim.Members(group)
+		var oldest flickrtest.Member
+		for _, m := range members {
+			if m.UserID != acct.UserID && (oldest.UserID == "" || m.Joined.Before(oldest.Joined)) {
+				oldest = m
+			}
+		}
+		if oldest.UserID == "" || oldest.Role == flickrtest.RoleAdmin {
+			t.Fatalf("fixture: want another non-admin member in %s, have %+v", group, members)
+		}
+		var d struct{ LeaveGroup struct{ Errors []struct{ Code string } } }
+		e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { errors { code } } }`,
+			map[string]any{"id": globalGroupID(providers.Flickr, group)}, &d, false)
+		if len(d.LeaveGroup.Errors) != 0 {
+			t.Fatalf("leave refused: %+v", d.LeaveGroup.Errors)
+		}
+		// The promoted member signs in with a token of their own.
+		sim.AddToken(flickrtest.Token{Token: "promoted-token", Secret: "promoted-secret", ConsumerKey: flickrtest.SandboxConsumerKey, UserID: oldest.UserID, Perms: flickrtest.PermRead})
+		other := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok2": {Name: "oldest", Accounts: []providers.Account{{
+			Provider: providers.Flickr, UserID: oldest.UserID, Credentials: providers.Credentials{Token: "promoted-token", Secret: "promoted-secret"},
+		}}}})
+		var after struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		other.do("tok2", `{ viewer { memberships(first: 100) { nodes { role group { providerId } } } } }`, nil, &after, false)
+		m, ok := byProviderID(after.Viewer.Memberships.Nodes)[group]
+		if !ok || m.Role != "ADMIN" {
+			t.Fatalf("the oldest member's membership of %s = %+v, want ADMIN", group, m)
+		}
+		var mine struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		e.do("tok", `{ viewer { memberships(first: 100) { nodes { group { providerId } } } } }`, nil, &mine, false)
+		if slices.ContainsFunc(mine.Viewer.Memberships.Nodes, func(n membershipNode) bool { return n.Group.ProviderID == group }) {
+			t.Error("the group is still among the leaver's memberships")
+		}
+	})
+}
