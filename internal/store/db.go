@@ -254,9 +254,11 @@ func (s *DB) ViewerByToken(ctx context.Context, token string) (Viewer, error) {
 		return Viewer{}, ErrExpired
 	}
 	if lastUsed.IsZero() || now.Sub(lastUsed) >= tokenTouchInterval {
-		// Best effort: a request is not refused because the bookkeeping
-		// write lost a race or the database is briefly busy.
-		_, _ = s.exec(ctx, s.db, `UPDATE access_tokens SET last_used_at = ? WHERE hash = ?`, s.d.timeArg(now), hash)
+		// Best effort and brief: a request is neither refused nor held up
+		// because the bookkeeping write waits on a busy database.
+		tctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+		_, _ = s.exec(tctx, s.db, `UPDATE access_tokens SET last_used_at = ? WHERE hash = ?`, s.d.timeArg(now), hash)
+		cancel()
 	}
 	return v, nil
 }

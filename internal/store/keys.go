@@ -145,9 +145,15 @@ func (s *DB) RotateKey(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := s.exec(ctx, tx, `UPDATE accounts SET credentials = ?, key_id = ? WHERE id = ?`, blob, current, a.id); err != nil {
+			// Matching the old blob too: on PostgreSQL a renewal may have
+			// replaced the credentials since they were read, and those
+			// newer ones, already under the current key, must win.
+			res, err := s.exec(ctx, tx, `UPDATE accounts SET credentials = ?, key_id = ? WHERE id = ? AND credentials = ?`,
+				blob, current, a.id, a.blob)
+			if err != nil {
 				return fmt.Errorf("store: rotating keys: %w", err)
 			}
+			n += int(rowsAffected(res))
 		}
 		for _, st := range states {
 			plain, err := s.keys.Open(st.blob, linkStateAAD(st.hash))
@@ -158,11 +164,12 @@ func (s *DB) RotateKey(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := s.exec(ctx, tx, `UPDATE link_states SET secret = ?, key_id = ? WHERE key_hash = ?`, blob, current, st.hash); err != nil {
+			res, err := s.exec(ctx, tx, `UPDATE link_states SET secret = ?, key_id = ? WHERE key_hash = ?`, blob, current, st.hash)
+			if err != nil {
 				return fmt.Errorf("store: rotating keys: %w", err)
 			}
+			n += int(rowsAffected(res))
 		}
-		n = len(accts) + len(states)
 		return nil
 	})
 	if err != nil {

@@ -767,8 +767,10 @@ func testNoPlaintext(t *testing.T, db Database) {
 	}
 	// Something must land so the check cannot pass on an empty dump.
 	raw := db.Raw(t)
-	if !bytes.Contains(raw, []byte("1@N1")) {
-		t.Fatal("the dump does not even hold the account's user ID: it is not reading the database")
+	for _, clear := range []string{"1@N1", secrets.DisplayPrefix(tok)} {
+		if !bytes.Contains(raw, []byte(clear)) {
+			t.Fatalf("the dump lacks %q, which is stored in the clear: it is not reading the database", clear)
+		}
 	}
 	for _, secret := range []string{tok, tok[len(secrets.DisplayPrefix(tok)):], creds.Token, creds.Secret, creds.RefreshToken,
 		"PLAINTEXT-STATE-KEY-0c4f", "PLAINTEXT-PKCE-VERIFIER-3e8a"} {
