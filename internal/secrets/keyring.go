@@ -46,7 +46,7 @@ var (
 	ErrInvalidKey = errors.New("secrets: invalid secret key")
 	// ErrUnknownKey: the blob was sealed under a key ID the keyring lacks,
 	// typically an old key that was dropped before everything was re-sealed.
-	ErrUnknownKey = errors.New("secrets: blob sealed under a key that is not in the keyring")
+	ErrUnknownKey = errors.New("secrets: sealed under an unknown key id")
 	// ErrMalformed: the blob is not something Seal produced.
 	ErrMalformed = errors.New("secrets: malformed sealed blob")
 	// ErrAuthentication: the blob was altered, bound to other additional

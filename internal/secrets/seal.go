@@ -50,7 +50,7 @@ func (kr *Keyring) Open(blob, additionalData []byte) ([]byte, error) {
 	}
 	aead, ok := kr.aeads[id]
 	if !ok {
-		return nil, fmt.Errorf("%w (key id %q)", ErrUnknownKey, id)
+		return nil, fmt.Errorf("%w %q", ErrUnknownKey, id)
 	}
 	if len(rest) < nonceSize+aead.Overhead() {
 		return nil, fmt.Errorf("%w: too short", ErrMalformed)

@@ -53,9 +53,9 @@ func (s *DB) CheckSecrets(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	if s.keys == nil {
-		return fmt.Errorf("%w: the store holds %d sealed secrets but no secret key is configured; "+
-			"set %s (or %s) to the key they were sealed with (key id %s)",
-			secrets.ErrNoKey, total, secrets.EnvKey, secrets.EnvKeyFile, strings.Join(sorted(ids), ", "))
+		return fmt.Errorf("%w; the store holds %d sealed secret(s) under key id %s and cannot read them without it: "+
+			"configure the key they were sealed with",
+			secrets.ErrNoKey, total, strings.Join(sorted(ids), ", "))
 	}
 	var missing []string
 	for _, id := range ids {
@@ -64,9 +64,9 @@ func (s *DB) CheckSecrets(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: secrets in the store were sealed under key id %s, which %s lacks; "+
-			"list the old key after the current one (id:base64,…) until `groupgraph rotate-key` has re-sealed them",
-			secrets.ErrUnknownKey, strings.Join(sorted(missing), ", "), secrets.EnvKey)
+		return fmt.Errorf("%w: the store holds secrets sealed under key id %s, which the configured keyring (%s) lacks; "+
+			"list the old key after the current one (%s=new:…,old:…) until `groupgraph rotate-key` has re-sealed them",
+			secrets.ErrUnknownKey, strings.Join(sorted(missing), ", "), strings.Join(s.keys.KeyIDs(), ", "), secrets.EnvKey)
 	}
 	for _, id := range ids {
 		var accountID string

@@ -698,7 +698,7 @@ func testKeys(t *testing.T, db Database) {
 	t.Run("starting without a key fails with a clear message", func(t *testing.T) {
 		err := db.Open(t, with(nil)).CheckSecrets(ctx)
 		wantErr(t, err, secrets.ErrNoKey)
-		for _, want := range []string{"3 sealed secrets", secrets.EnvKey, "old"} {
+		for _, want := range []string{"3 sealed secret", secrets.EnvKey, "old"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Fatalf("message %q does not mention %q", err, want)
 			}
