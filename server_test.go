@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for run's writes and the test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://[^/\s]+)/graphql`)
+
+// startRun runs the program with args until the test ends and returns its
+// base URL and standard output.
+func startRun(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, io.Discard) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			var once sync.Once
+			var stopErr error
+			stop := func() error {
+				once.Do(func() {
+					cancel()
+					select {
+					case stopErr = <-done:
+					case <-time.After(15 * time.Second):
+						stopErr = errors.New("run did not return after cancel")
+					}
+				})
+				return stopErr
+			}
+			t.Cleanup(func() { _ = stop() })
+			return m[1], stdout, stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned before listening: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("run did not start listening")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func post(t *testing.T, url, token, query string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(`{"query":`+quote(query)+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func TestRunServesAndShutsDownCleanly(t *testing.T) {
+	url, stdout, stop := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	status, body := post(t, url, "", "{ __typename }")
+	if status != http.StatusOK || body != `{"data":{"__typename":"Query"}}` {
+		t.Fatalf("{ __typename } = %d %s", status, body)
+	}
+	resp, err := http.Get(url + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel: %v", err)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+	if !strings.Contains(stdout.String(), "SANDBOX") {
+		t.Errorf("no sandbox banner in %q", stdout.String())
+	}
+}
+
+func TestSandboxServesAllFourPlatforms(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no token in the banner: %s", stdout.String())
+	}
+	status, body := post(t, url, m[1], `{ viewer { memberships(first: 100) { incompleteProviders nodes { provider } } } }`)
+	if status != http.StatusOK || strings.Contains(body, `"errors"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	for _, p := range []string{"FLICKR", "UPCOMING", "PAGESEEDER", "AKANA"} {
+		if !strings.Contains(body, `"provider":"`+p+`"`) {
+			t.Errorf("no %s membership in the sandbox", p)
+		}
+	}
+	page, err := http.Get(url + "/")
+	if err != nil || page.StatusCode != http.StatusOK {
+		t.Fatalf("playground: %v %v", page, err)
+	}
+	b, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(b), m[1]) {
+		t.Error("the playground page does not preset the sandbox token")
+	}
+	t.Run("a reset restores a group the viewer left", func(t *testing.T) {
+		count := func() string {
+			_, body := post(t, url, m[1], `{ viewer { memberships(first: 1) { totalCount } } }`)
+			return body
+		}
+		before := count()
+		_, leaveBody := post(t, url, m[1], `mutation { leaveGroup(input: {groupId: "`+encodeForTest("gg1:flickr:Group:90000000002@N20")+`"}) { groupDeleted errors { code } } }`)
+		if !strings.Contains(leaveBody, `"groupDeleted":true`) {
+			t.Fatalf("leave: %s", leaveBody)
+		}
+		if count() == before {
+			t.Fatal("the leave did not change the count")
+		}
+		resp, err := http.Post(url+"/sandbox/reset", "application/json", nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("reset: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if after := count(); after != before {
+			t.Fatalf("after reset %s, want %s", after, before)
+		}
+	})
+}
+
+func TestRunWithoutProvidersSaysHowToStart(t *testing.T) {
+	err := run(context.Background(), []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if !errors.Is(err, errNoProviders) || !strings.Contains(err.Error(), "-sandbox") {
+		t.Fatalf("err = %v, want the no-providers guidance", err)
+	}
+}
