@@ -39,7 +39,11 @@ const akanaQuery = `{ viewer { memberships(first: 100) { nodes { role providerRo
 func TestAkanaEndToEnd(t *testing.T) {
 	t.Run("the seed's group comes back with every field of the feed", func(t *testing.T) {
 		f := newAkanaFixture(t)
-		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var d struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		f.e.do("tok", akanaQuery, nil, &d, false)
 		m, ok := byProviderID(d.Viewer.Memberships.Nodes)[akanatest.SeedGroupID]
 		if !ok {

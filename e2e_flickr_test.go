@@ -33,8 +33,8 @@ func TestFlickrEndToEnd(t *testing.T) {
 
 	// The seed document's four groups, as flickr.people.getGroups shows them.
 	seed := map[string]struct {
-		name           string
-		members, pool  int
+		name          string
+		members, pool int
 	}{
 		"17274427@N00":    {"Cream of the Crop - Please read the rules", 11935, 12522},
 		"20083316@N00":    {"Apple", 11776, 62438},
@@ -43,7 +43,11 @@ func TestFlickrEndToEnd(t *testing.T) {
 	}
 
 	t.Run("memberships include the seed's four groups with every list field", func(t *testing.T) {
-		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var d struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", flickrMembershipsQuery, nil, &d, false)
 		got := byProviderID(d.Viewer.Memberships.Nodes)
 		for nsid, want := range seed {
@@ -74,7 +78,11 @@ func TestFlickrEndToEnd(t *testing.T) {
 	})
 
 	t.Run("details come from groups.getInfo only when asked", func(t *testing.T) {
-		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var d struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", `{ viewer { memberships(first: 100, filter: {providers: [FLICKR]}) { nodes { group { providerId description topicCount createdAt
 		  details { ... on FlickrGroupDetails { rules lang roles { admin } throttle { remaining } viewerIsMember } } } } } } }`, nil, &d, false)
 		for _, m := range d.Viewer.Memberships.Nodes {
@@ -121,7 +129,9 @@ func TestFlickrEndToEnd(t *testing.T) {
 		if oldest.UserID == "" || oldest.Role == flickrtest.RoleAdmin {
 			t.Fatalf("fixture: want another non-admin member in %s, have %+v", group, members)
 		}
-		var d struct{ LeaveGroup struct{ Errors []struct{ Code string } } }
+		var d struct {
+			LeaveGroup struct{ Errors []struct{ Code string } }
+		}
 		e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { errors { code } } }`,
 			map[string]any{"id": globalGroupID(providers.Flickr, group)}, &d, false)
 		if len(d.LeaveGroup.Errors) != 0 {
@@ -132,13 +142,21 @@ func TestFlickrEndToEnd(t *testing.T) {
 		other := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok2": {Name: "oldest", Accounts: []providers.Account{{
 			Provider: providers.Flickr, UserID: oldest.UserID, Credentials: providers.Credentials{Token: "promoted-token", Secret: "promoted-secret"},
 		}}}})
-		var after struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var after struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		other.do("tok2", `{ viewer { memberships(first: 100) { nodes { role group { providerId } } } } }`, nil, &after, false)
 		m, ok := byProviderID(after.Viewer.Memberships.Nodes)[group]
 		if !ok || m.Role != "ADMIN" {
 			t.Fatalf("the oldest member's membership of %s = %+v, want ADMIN", group, m)
 		}
-		var mine struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var mine struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", `{ viewer { memberships(first: 100) { nodes { group { providerId } } } } }`, nil, &mine, false)
 		if slices.ContainsFunc(mine.Viewer.Memberships.Nodes, func(n membershipNode) bool { return n.Group.ProviderID == group }) {
 			t.Error("the group is still among the leaver's memberships")

@@ -46,7 +46,9 @@ func TestPageSeederEndToEnd(t *testing.T) {
 
 	visible := func(t *testing.T) map[string]groupNode {
 		t.Helper()
-		var d struct{ Viewer struct{ VisibleGroups struct{ Nodes []groupNode } } }
+		var d struct {
+			Viewer struct{ VisibleGroups struct{ Nodes []groupNode } }
+		}
 		e.do("tok", visibleGroupsQuery, nil, &d, false)
 		out := map[string]groupNode{}
 		for _, g := range d.Viewer.VisibleGroups.Nodes {
@@ -89,7 +91,11 @@ func TestPageSeederEndToEnd(t *testing.T) {
 
 	inherited := strconv.FormatInt(pageseedertest.SandboxInheritedGroup, 10)
 	t.Run("memberships include inherited ones, flagged and not leavable", func(t *testing.T) {
-		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var d struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", `{ viewer { memberships(first: 100) { nodes { inherited viewerCanLeave role providerRole status providerStatus group { providerId name } } } } }`, nil, &d, false)
 		m, ok := byProviderID(d.Viewer.Memberships.Nodes)[inherited]
 		if !ok || !m.Inherited || m.ViewerCanLeave {
@@ -100,7 +106,9 @@ func TestPageSeederEndToEnd(t *testing.T) {
 	t.Run("leaving an inherited membership is INHERITED_MEMBERSHIP without deregistering", func(t *testing.T) {
 		before := sim.CountRequests("POST", "/deregister")
 		var d struct {
-			LeaveGroup struct{ Errors []struct{ Code, Message string } }
+			LeaveGroup struct {
+				Errors []struct{ Code, Message string }
+			}
 		}
 		e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { errors { code message } } }`,
 			map[string]any{"id": globalGroupID(providers.PageSeeder, inherited)}, &d, false)
@@ -129,7 +137,11 @@ func TestPageSeederEndToEnd(t *testing.T) {
 		if len(d.LeaveGroup.Errors) != 0 || d.LeaveGroup.GroupDeleted || d.LeaveGroup.Membership == nil || d.LeaveGroup.Membership.Status != "REMOVED" {
 			t.Fatalf("payload = %+v", d.LeaveGroup)
 		}
-		var after struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var after struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", `{ viewer { memberships(first: 100) { nodes { group { providerId } } } } }`, nil, &after, false)
 		if slices.ContainsFunc(after.Viewer.Memberships.Nodes, func(n membershipNode) bool { return n.Group.ProviderID == id }) {
 			t.Error("the group is still among the memberships")

@@ -56,7 +56,11 @@ func TestUpcomingEndToEnd(t *testing.T) {
 	}
 
 	t.Run("the seed's groups come back with every field", func(t *testing.T) {
-		var d struct{ Viewer struct{ Memberships struct{ Nodes []membershipNode } } }
+		var d struct {
+			Viewer struct {
+				Memberships struct{ Nodes []membershipNode }
+			}
+		}
 		e.do("tok", `{ viewer { memberships(first: 100) { nodes { role providerRole group { providerId name description memberCount topicCount
 		  createdAt visibility joinPolicy owner { providerId }
 		  details { ... on UpcomingGroupDetails { moderationLevel eventModeration memberModeration isPrivate commercialAccountId numMembers numTopics } } } } } } }`, nil, &d, false)
