@@ -8,6 +8,7 @@
 //   PLAYGROUND_URL   page to open (required), e.g. http://127.0.0.1:8080/playground
 //   QUERY            operation typed into the editor (default "{ __typename }")
 //   EXPECT           text the result must contain (default "__typename")
+//   EXPECT_ALSO      more texts the result must contain, separated by "|"
 //   MUTATION         optional second operation, run after QUERY
 //   EXPECT_MUTATION  text its result must contain (default "\"data\"")
 //   EXPECT_DOCS      text the docs pane must show (default "Query"; empty skips the check)
@@ -132,7 +133,10 @@ test('the playground works offline in a real browser', { timeout: 10 * stepTimeo
     });
 
     await t.test('a query typed into the editor returns the expected result', async () => {
-      await run(page, query, expected);
+      const result = await run(page, query, expected);
+      for (const text of (env.EXPECT_ALSO || '').split('|').filter(Boolean)) {
+        assert.ok(result.includes(text), `result of the query lacks ${JSON.stringify(text)}:\n${result}`);
+      }
     });
 
     if (mutation) {
