@@ -6,7 +6,7 @@ import "github.com/groupgraph/groupgraph/internal/playground"
 var exampleTabs = []playground.Tab{
 	{
 		Name: "My memberships across platforms, with details",
-		Query: `query MyMemberships($first: Int = 10, $after: String) {
+		Query: `query MyMemberships($first: Int = 50, $after: String) {
   viewer {
     name
     accounts { provider status user { providerId name } }

@@ -63,6 +63,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if cfg.SandboxReset {
+		return resetSandbox(ctx, cfg.Listen, stdout)
+	}
 	logger := newLogger(cfg.LogLevel, stderr)
 	app, err := newApp(ctx, cfg, logger)
 	if err != nil {
@@ -204,6 +207,24 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 // withResetFn lets the reset handler re-wrap the handler it rebuilds.
 var withResetFn func(http.Handler) http.Handler
 
+// resetSandbox asks the sandbox serving at addr to restore its seed data.
+func resetSandbox(ctx context.Context, addr string, stdout io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/sandbox/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("no sandbox answering at %s (start one with -sandbox): %w", addr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("sandbox at %s refused the reset: %s", addr, resp.Status)
+	}
+	fmt.Fprintf(stdout, "sandbox at %s restored to its seed data\n", addr)
+	return nil
+}
+
 // sandboxBanner tells the developer what they are looking at.
 func sandboxBanner(cfg config.Config, sb *sandbox.Sandbox, token string) string {
 	var b strings.Builder
@@ -213,7 +234,7 @@ func sandboxBanner(cfg config.Config, sb *sandbox.Sandbox, token string) string 
 	fmt.Fprintf(&b, "  Playground: http://%s/\n", cfg.Listen)
 	fmt.Fprintf(&b, "  Try:        curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
 	fmt.Fprintf(&b, "                -d '{\"query\":\"{ viewer { memberships(first: 5) { totalCount nodes { group { name } } } } }\"}' http://%s/graphql\n", cfg.Listen)
-	b.WriteString("  Reset:      POST /sandbox/reset restores the seed data.\n\n")
+	fmt.Fprintf(&b, "  Reset:      groupgraph -sandbox-reset -listen %s (or POST /sandbox/reset) restores the seed data.\n\n", cfg.Listen)
 	return b.String()
 }
 

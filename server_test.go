@@ -165,11 +165,14 @@ func TestSandboxServesAllFourPlatforms(t *testing.T) {
 		if count() == before {
 			t.Fatal("the leave did not change the count")
 		}
-		resp, err := http.Post(url+"/sandbox/reset", "application/json", nil)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("reset: %v %v", resp, err)
+		out := &syncBuffer{}
+		addr := strings.TrimPrefix(url, "http://")
+		if err := run(context.Background(), []string{"-sandbox-reset", "-listen", addr}, func(string) string { return "" }, out, io.Discard); err != nil {
+			t.Fatalf("-sandbox-reset: %v", err)
 		}
-		resp.Body.Close()
+		if !strings.Contains(out.String(), "restored") {
+			t.Errorf("-sandbox-reset printed %q", out.String())
+		}
 		if after := count(); after != before {
 			t.Fatalf("after reset %s, want %s", after, before)
 		}
@@ -180,5 +183,25 @@ func TestRunWithoutProvidersSaysHowToStart(t *testing.T) {
 	err := run(context.Background(), []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if !errors.Is(err, errNoProviders) || !strings.Contains(err.Error(), "-sandbox") {
 		t.Fatalf("err = %v, want the no-providers guidance", err)
+	}
+}
+
+func TestSandboxLatencyAndFaults(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0", "-sandbox-latency", "60ms", "-sandbox-faults", "akana=1")
+	token := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())[1]
+	start := time.Now()
+	_, body := post(t, url, token, `{ viewer { memberships(first: 100) { incompleteProviders nodes { provider } } } }`)
+	if took := time.Since(start); took < 60*time.Millisecond {
+		t.Errorf("answered in %v despite 60ms of simulated latency", took)
+	}
+	if !strings.Contains(body, `"incompleteProviders":["AKANA"]`) || !strings.Contains(body, `"provider":"AKANA"`) || !strings.Contains(body, `"provider":"FLICKR"`) {
+		t.Errorf("with akana failing every request: %s", body)
+	}
+}
+
+func TestSandboxResetWithoutASandboxSaysSo(t *testing.T) {
+	err := run(context.Background(), []string{"-sandbox-reset", "-listen", "127.0.0.1:1"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-sandbox") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// SandboxFaults is the share of each platform's requests the simulator
 	// fails.
 	SandboxFaults map[providers.Kind]float64 `yaml:"-"`
+	// SandboxReset asks the sandbox running at Listen to restore its seed
+	// data, and exits.
+	SandboxReset bool `yaml:"-"`
 }
 
 // Providers holds each platform's settings.
@@ -189,6 +192,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.String("log-level", "", "debug, info, warn or error (env GROUPGRAPH_LOG_LEVEL; default info)")
 	sandbox := fs.Bool("sandbox", false, "run every platform's simulator on loopback with seed data and a sandbox viewer")
 	sandboxLatency := fs.Duration("sandbox-latency", 0, "in the sandbox, add this latency (plus up to a quarter more) to every simulated platform answer")
+	sandboxReset := fs.Bool("sandbox-reset", false, "ask the sandbox running at -listen to restore its seed data, then exit")
 	sandboxFaults := fs.String("sandbox-faults", "", "in the sandbox, fail this share of a platform's requests, e.g. flickr=0.1,akana=0.5")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -257,6 +261,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	}
 	cfg.Sandbox = *sandbox
 	cfg.SandboxLatency = Duration(*sandboxLatency)
+	cfg.SandboxReset = *sandboxReset
 	if *sandboxFaults != "" {
 		faults, err := parseFaults(*sandboxFaults)
 		if err != nil {
