@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,6 +34,11 @@ type Budget struct {
 
 	rdb redis.UniversalClient // nil: local only
 	key string
+
+	// redisDownUntil: after a Redis failure the local bucket is used for
+	// redisBackoff without asking Redis, so that a Redis outage does not
+	// add a dial timeout to every upstream call.
+	redisDownUntil atomic.Int64 // unix nanoseconds
 
 	mu   sync.Mutex
 	last BudgetStatus // Redis: as of the last call
@@ -186,11 +192,14 @@ func (b *Budget) Take(ctx context.Context) error {
 	}
 	var wait time.Duration
 	var ok bool
-	if b.rdb != nil {
+	if now := time.Now(); b.rdb != nil && now.UnixNano() >= b.redisDownUntil.Load() {
 		var err error
 		wait, _, err = b.takeRedis(ctx, 1, reserve)
 		ok = err == nil && wait == 0
 		if err != nil {
+			if ctx.Err() == nil {
+				b.redisDownUntil.Store(now.Add(redisBackoff).UnixNano())
+			}
 			wait, ok = b.local.take(time.Now(), reserve)
 		}
 	} else {
@@ -228,6 +237,9 @@ func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.next.RoundTrip(req)
 }
+
+// redisBackoff is how long a Budget stops asking Redis after it failed.
+const redisBackoff = 5 * time.Second
 
 // localBucket is the in-memory token bucket.
 type localBucket struct {

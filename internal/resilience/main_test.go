@@ -72,7 +72,7 @@ func (p perViewer) GroupsByID(ctx context.Context, acct providers.Account, ids [
 		return res, err
 	}
 	for id, g := range res {
-		role, member := p.roleOf(ctx, acct, id)
+		role, member := roleOf(acct, id)
 		if g.Visibility != providers.VisibilityPublic && !member {
 			delete(res, id)
 			continue
@@ -93,10 +93,9 @@ func (p perViewer) GroupsByID(ctx context.Context, acct providers.Account, ids [
 	return res, nil
 }
 
-// roleOf reads the membership from the fixture without going through the
-// counted Provider methods.
-func (p perViewer) roleOf(ctx context.Context, acct providers.Account, groupID string) (providers.Role, bool) {
-	_ = ctx
+// roleOf is the fixture's membership (see newFixture), known without going
+// through the counted Provider methods.
+func roleOf(acct providers.Account, groupID string) (providers.Role, bool) {
 	switch {
 	case acct.UserID == "alice" && groupID != "pub2":
 		return providers.RoleAdmin, true
