@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,10 +16,15 @@ import (
 // RedisCache is a Cache in Redis, so that every instance of groupgraph shares
 // the public group details one of them fetched. Groups are stored as JSON
 // with a tag naming the type of their platform Details.
+//
+// While Redis fails, the cache stops asking it for a few seconds after each
+// failure: every lookup is a miss, and no request waits for a dial timeout.
 type RedisCache struct {
 	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
+
+	downUntil atomic.Int64 // unix nanoseconds; see redisBackoff
 }
 
 // DefaultRedisCachePrefix starts every RedisCache key unless told otherwise.
@@ -53,9 +59,12 @@ func (c *RedisCache) Get(ctx context.Context, kind providers.Kind, ids []string)
 	for i, id := range ids {
 		keys[i] = c.key(kind, id)
 	}
+	if c.down() {
+		return nil, nil
+	}
 	vals, err := c.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("group cache: %w", err)
+		return nil, c.failed(ctx, err)
 	}
 	out := make(map[string]*providers.Group, len(ids))
 	for i, v := range vals {
@@ -74,7 +83,7 @@ func (c *RedisCache) Get(ctx context.Context, kind providers.Kind, ids []string)
 
 // Set implements Cache.
 func (c *RedisCache) Set(ctx context.Context, kind providers.Kind, groups []*providers.Group) error {
-	if len(groups) == 0 {
+	if len(groups) == 0 || c.down() {
 		return nil
 	}
 	pipe := c.rdb.Pipeline()
@@ -86,7 +95,7 @@ func (c *RedisCache) Set(ctx context.Context, kind providers.Kind, groups []*pro
 		pipe.Set(ctx, c.key(kind, g.ID), b, c.ttl)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("group cache: %w", err)
+		return c.failed(ctx, err)
 	}
 	return nil
 }
@@ -100,10 +109,22 @@ func (c *RedisCache) Delete(ctx context.Context, kind providers.Kind, ids ...str
 	for i, id := range ids {
 		keys[i] = c.key(kind, id)
 	}
+	// Deletes are tried even while Redis is thought down: an invalidation
+	// that gets through is worth the wait.
 	if err := c.rdb.Del(ctx, keys...).Err(); err != nil {
-		return fmt.Errorf("group cache: %w", err)
+		return c.failed(ctx, err)
 	}
 	return nil
+}
+
+func (c *RedisCache) down() bool { return time.Now().UnixNano() < c.downUntil.Load() }
+
+// failed records a Redis failure, unless it was only the caller giving up.
+func (c *RedisCache) failed(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		c.downUntil.Store(time.Now().Add(redisBackoff).UnixNano())
+	}
+	return fmt.Errorf("group cache: %w", err)
 }
 
 // groupRecord is a Group as the Redis cache stores it. Group.Details is an
