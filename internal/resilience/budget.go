@@ -121,6 +121,8 @@ type BudgetError struct {
 	Wait time.Duration
 }
 
+// Error says which budget refused and when it can pay again; the name is
+// not secret, so nothing secret is said.
 func (e *BudgetError) Error() string {
 	return fmt.Sprintf("upstream budget %q: %v: next call in %s", e.Budget, providers.ErrRateLimited, e.Wait.Round(time.Millisecond))
 }

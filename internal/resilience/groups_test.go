@@ -278,7 +278,7 @@ func TestCoalescing(t *testing.T) {
 
 	t.Run("waiters share the platform being down", func(t *testing.T) {
 		m := newFixture()
-		m.Latency = 50 * time.Millisecond
+		m.Latency = 100 * time.Millisecond
 		m.FailWith(providertest.MethodGroupsByID, errUnavailable("503"))
 		opts := fastOptions()
 		opts.MaxAttempts = 1
