@@ -1,0 +1,43 @@
+package resilience
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/providertest"
+)
+
+// TestWrappedProviderConforms runs the conformance suite against a wrapped
+// Memory provider: the decorator must keep every promise of the contract it
+// wraps, its retries and cache included.
+func TestWrappedProviderConforms(t *testing.T) {
+	providertest.Run(t, func(t *testing.T) providertest.Harness {
+		m := providertest.NewMemory(providers.Flickr)
+		m.Token = "good-token"
+		m.AddUser(providers.User{ID: "me", Name: "Me"})
+		for _, id := range []string{"g1", "g2", "solo", "other"} {
+			m.AddGroup(providers.Group{ID: id, Name: "Group " + id, Visibility: providers.VisibilityPublic, Details: &providers.FlickrDetails{Privacy: 3}})
+		}
+		t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		m.Join("g1", "me", providers.RoleMember, t0)
+		m.Join("g1", "you", providers.RoleAdmin, t0)
+		m.Join("g2", "me", providers.RoleAdmin, t0)
+		m.Join("g2", "old", providers.RoleMember, t0.Add(time.Hour))
+		m.Join("solo", "me", providers.RoleAdmin, t0)
+		m.Join("other", "you", providers.RoleAdmin, t0)
+		return providertest.Harness{
+			Provider:        Wrap(m, fastOptions()),
+			Account:         providers.Account{Provider: providers.Flickr, UserID: "me", Credentials: providers.Credentials{Token: "good-token"}},
+			Rejected:        providers.Account{Provider: providers.Flickr, UserID: "me", Credentials: providers.Credentials{Token: "bad-token"}},
+			MemberGroups:    []string{"g1", "g2"},
+			OtherGroup:      "other",
+			MissingGroup:    "nope",
+			SoleMemberGroup: "solo",
+			FailNext: func(int) {
+				m.FailWith(providertest.MethodMemberships, fmt.Errorf("memory: %w", providers.ErrUnavailable))
+			},
+		}
+	})
+}

@@ -1,0 +1,205 @@
+package resilience
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// RedisCache is a Cache in Redis, so that every instance of groupgraph shares
+// the public group details one of them fetched. Groups are stored as JSON
+// with a tag naming the type of their platform Details.
+//
+// While Redis fails, the cache stops asking it for a few seconds after each
+// failure: every lookup is a miss, and no request waits for a dial timeout.
+type RedisCache struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+
+	downUntil atomic.Int64 // unix nanoseconds; see redisBackoff
+}
+
+// DefaultRedisCachePrefix starts every RedisCache key unless told otherwise.
+const DefaultRedisCachePrefix = "groupgraph:group:"
+
+// NewRedisCache returns a RedisCache over rdb whose keys are prefix (empty:
+// DefaultRedisCachePrefix) + platform + ":" + group ID, each kept for ttl
+// (≤0: DefaultCacheTTL).
+func NewRedisCache(rdb redis.UniversalClient, prefix string, ttl time.Duration) *RedisCache {
+	if prefix == "" {
+		prefix = DefaultRedisCachePrefix
+	}
+	if ttl <= 0 {
+		ttl = DefaultCacheTTL
+	}
+	return &RedisCache{rdb: rdb, prefix: prefix, ttl: ttl}
+}
+
+var _ Cache = (*RedisCache)(nil)
+
+func (c *RedisCache) key(kind providers.Kind, id string) string {
+	return c.prefix + string(kind) + ":" + id
+}
+
+// Get implements Cache. An entry that cannot be decoded (written by a newer
+// version, say) is a miss.
+func (c *RedisCache) Get(ctx context.Context, kind providers.Kind, ids []string) (map[string]*providers.Group, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = c.key(kind, id)
+	}
+	if c.down() {
+		return nil, nil
+	}
+	vals, err := c.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, c.failed(ctx, err)
+	}
+	out := make(map[string]*providers.Group, len(ids))
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		g, err := decodeGroup([]byte(s))
+		if err != nil || g.ID != ids[i] {
+			continue
+		}
+		out[ids[i]] = g
+	}
+	return out, nil
+}
+
+// Set implements Cache.
+func (c *RedisCache) Set(ctx context.Context, kind providers.Kind, groups []*providers.Group) error {
+	if len(groups) == 0 || c.down() {
+		return nil
+	}
+	pipe := c.rdb.Pipeline()
+	for _, g := range groups {
+		b, err := encodeGroup(g.WithoutViewerFields())
+		if err != nil {
+			continue // a Details type this version cannot tag: not cached
+		}
+		pipe.Set(ctx, c.key(kind, g.ID), b, c.ttl)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return c.failed(ctx, err)
+	}
+	return nil
+}
+
+// Delete implements Cache.
+func (c *RedisCache) Delete(ctx context.Context, kind providers.Kind, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = c.key(kind, id)
+	}
+	// Deletes are tried even while Redis is thought down: an invalidation
+	// that gets through is worth the wait.
+	if err := c.rdb.Del(ctx, keys...).Err(); err != nil {
+		return c.failed(ctx, err)
+	}
+	return nil
+}
+
+func (c *RedisCache) down() bool { return time.Now().UnixNano() < c.downUntil.Load() }
+
+// failed records a Redis failure, unless it was only the caller giving up.
+func (c *RedisCache) failed(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		c.downUntil.Store(time.Now().Add(redisBackoff).UnixNano())
+	}
+	return fmt.Errorf("group cache: %w", err)
+}
+
+// groupRecord is a Group as the Redis cache stores it. Group.Details is an
+// interface, which encoding/json can write but not read back, so the record
+// carries it separately with a tag naming its type.
+type groupRecord struct {
+	Group       *providers.Group `json:"group"`
+	DetailsType string           `json:"detailsType,omitempty"`
+	Details     json.RawMessage  `json:"details,omitempty"`
+}
+
+// Details type tags. They are part of the stored format: do not rename.
+const (
+	tagFlickr     = "flickr"
+	tagUpcoming   = "upcoming"
+	tagPageSeeder = "pageseeder"
+	tagAkana      = "akana"
+)
+
+func encodeGroup(g *providers.Group) ([]byte, error) {
+	rec := groupRecord{}
+	switch g.Details.(type) {
+	case nil:
+	case *providers.FlickrDetails:
+		rec.DetailsType = tagFlickr
+	case *providers.UpcomingDetails:
+		rec.DetailsType = tagUpcoming
+	case *providers.PageSeederDetails:
+		rec.DetailsType = tagPageSeeder
+	case *providers.AkanaDetails:
+		rec.DetailsType = tagAkana
+	default:
+		return nil, fmt.Errorf("group cache: unknown details type %T", g.Details)
+	}
+	if g.Details != nil {
+		d, err := json.Marshal(g.Details)
+		if err != nil {
+			return nil, err
+		}
+		rec.Details = d
+	}
+	c := *g
+	c.Details = nil
+	rec.Group = &c
+	return json.Marshal(rec)
+}
+
+func decodeGroup(b []byte) (*providers.Group, error) {
+	var rec groupRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, err
+	}
+	if rec.Group == nil {
+		return nil, errors.New("group cache: record without group")
+	}
+	var d providers.Details
+	switch rec.DetailsType {
+	case "":
+	case tagFlickr:
+		d = new(providers.FlickrDetails)
+	case tagUpcoming:
+		d = new(providers.UpcomingDetails)
+	case tagPageSeeder:
+		d = new(providers.PageSeederDetails)
+	case tagAkana:
+		d = new(providers.AkanaDetails)
+	default:
+		return nil, fmt.Errorf("group cache: unknown details type %q", rec.DetailsType)
+	}
+	if d != nil {
+		if err := json.Unmarshal(rec.Details, d); err != nil {
+			return nil, err
+		}
+	}
+	g := rec.Group
+	g.Details = d
+	return g, nil
+}

@@ -1,0 +1,134 @@
+package resilience
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// retryBudget bounds retries to a fraction of first attempts, so that during
+// an outage retries add at most that fraction to the load on the platform
+// instead of multiplying it by the attempt count. Every first attempt
+// deposits ratio tokens and every retry withdraws one; a small floor of
+// retries per second keeps a quiet server able to retry at all.
+type retryBudget struct {
+	mu     sync.Mutex
+	tokens float64
+	ratio  float64
+	max    float64
+	floor  *rate.Limiter // nil: no floor
+}
+
+// retryBudgetCap bounds the saved-up tokens, so that a long healthy period
+// cannot fund a burst of retries when the platform then fails.
+const retryBudgetCap = 10
+
+func newRetryBudget(ratio, floorPerSecond float64) *retryBudget {
+	b := &retryBudget{ratio: ratio, max: retryBudgetCap}
+	if floorPerSecond > 0 {
+		burst := max(1, int(floorPerSecond))
+		b.floor = rate.NewLimiter(rate.Limit(floorPerSecond), burst)
+	}
+	return b
+}
+
+// deposit records a first attempt.
+func (b *retryBudget) deposit() {
+	b.mu.Lock()
+	b.tokens = min(b.max, b.tokens+b.ratio)
+	b.mu.Unlock()
+}
+
+// withdraw reports whether one more retry may be made, spending it.
+func (b *retryBudget) withdraw() bool {
+	b.mu.Lock()
+	if b.tokens >= 1 {
+		b.tokens--
+		b.mu.Unlock()
+		return true
+	}
+	b.mu.Unlock()
+	return b.floor != nil && b.floor.Allow()
+}
+
+// Reasons a retryable failure was not retried, as Observer.RetryRefused
+// reports them.
+const (
+	refusedBudget     = "budget"
+	refusedDeadline   = "deadline"
+	refusedRetryAfter = "retry_after"
+)
+
+// nextWait returns how long to wait before retrying after the attempt-th
+// failure err, or a reason not to retry. The backoff is exponential with
+// equal jitter (half fixed, half random), so that callers that failed
+// together do not come back together; the platform's Retry-After advice wins
+// when it asks for longer, and a wait that would cross ctx's deadline is not
+// worth starting.
+func (p *Provider) nextWait(ctx context.Context, attempt int, err error) (time.Duration, string) {
+	d := p.opts.BaseDelay << (attempt - 1)
+	if d <= 0 || d > p.opts.MaxDelay {
+		d = p.opts.MaxDelay
+	}
+	d = d/2 + rand.N(d/2+1)
+	if ra := providers.RetryAfter(err); ra > 0 {
+		if ra > p.opts.MaxRetryAfter {
+			return 0, refusedRetryAfter
+		}
+		d = max(d, ra)
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Add(d).Before(dl) {
+		return 0, refusedDeadline
+	}
+	return d, ""
+}
+
+// sleep waits d or until ctx ends, reporting whether the full wait elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// call runs fn through the circuit breaker and, for reads, retries it on
+// retryable failures. It returns the last attempt's result and error, so
+// that a partial GroupsByID result survives a final failure.
+func call[T any](ctx context.Context, p *Provider, op string, read bool, fn func(context.Context) (T, error)) (T, error) {
+	if read {
+		p.retries.deposit()
+	}
+	for attempt := 1; ; attempt++ {
+		done, err := p.breaker.allow(op)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		res, err := fn(ctx)
+		done(ctx, err)
+		if err == nil || !read || !providers.Retryable(err) || isCircuitOpen(err) || attempt >= p.opts.MaxAttempts {
+			return res, err
+		}
+		wait, refused := p.nextWait(ctx, attempt, err)
+		if refused == "" && !p.retries.withdraw() {
+			refused = refusedBudget
+		}
+		if refused != "" {
+			p.opts.Observer.RetryRefused(p.kind, op, refused)
+			return res, err
+		}
+		p.opts.Observer.Retried(p.kind, op, attempt, wait, err)
+		if !sleep(ctx, wait) {
+			return res, err
+		}
+	}
+}
