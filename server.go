@@ -148,8 +148,14 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 		cfg.Providers = sb.Providers()
 		sandboxToken = randomToken("ggs_")
 	}
+	up, err := newUpstreams(cfg)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.closers = append(a.closers, up.close)
 	build := func() (http.Handler, *providers.Registry, error) {
-		ps, err := newProviders(cfg.Providers)
+		ps, err := newProviders(cfg.Providers, up)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -247,28 +253,28 @@ func randomToken(prefix string) string {
 }
 
 // newProviders builds a client for every configured platform.
-func newProviders(cfg config.Providers) ([]providers.Provider, error) {
+func newProviders(cfg config.Providers, up *upstreams) ([]providers.Provider, error) {
 	var ps []providers.Provider
 	if c := cfg.Flickr; c != nil {
 		p, err := flickr.New(flickr.Config{
 			BaseURL: c.BaseURL, OAuthURL: c.OAuthURL, ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret,
-			MaxConcurrency: c.MaxConcurrency, HTTPClient: httpClient(c.Upstream),
+			MaxConcurrency: c.MaxConcurrency, HTTPClient: up.httpClient(providers.Flickr, c.Upstream),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.flickr: %w", err)
 		}
-		ps = append(ps, p)
+		ps = append(ps, up.wrap(p, c.Upstream))
 	}
 	if c := cfg.PageSeeder; c != nil {
 		p, err := pageseeder.New(pageseeder.Config{
 			BaseURL: c.BaseURL, ServicePrefix: c.ServicePrefix, TokenURL: c.TokenURL, AuthorizeURL: c.AuthorizeURL,
 			ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL, Scopes: c.Scopes,
-			HTTPClient: httpClient(c.Upstream),
+			HTTPClient: up.httpClient(providers.PageSeeder, c.Upstream),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.pageseeder: %w", err)
 		}
-		ps = append(ps, p)
+		ps = append(ps, up.wrap(p, c.Upstream))
 	}
 	if c := cfg.Upcoming; c != nil {
 		loc := time.UTC
@@ -280,33 +286,24 @@ func newProviders(cfg config.Providers) ([]providers.Provider, error) {
 		}
 		p, err := upcoming.New(upcoming.Config{
 			BaseURL: c.BaseURL, SiteURL: c.SiteURL, APIKey: c.APIKey, Location: loc, MaxBatch: c.MaxBatch, XML: c.XML,
-			HTTPClient: httpClient(c.Upstream),
+			HTTPClient: up.httpClient(providers.Upcoming, c.Upstream),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.upcoming: %w", err)
 		}
-		ps = append(ps, p)
+		ps = append(ps, up.wrap(p, c.Upstream))
 	}
 	if c := cfg.Akana; c != nil {
 		p, err := akana.New(akana.Config{
 			BaseURL: c.BaseURL, Tenant: c.Tenant, RenewBefore: time.Duration(c.RenewBefore), Concurrency: c.Concurrency,
-			HTTPClient: httpClient(c.Upstream),
+			HTTPClient: up.httpClient(providers.Akana, c.Upstream),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.akana: %w", err)
 		}
-		ps = append(ps, p)
+		ps = append(ps, up.wrap(p, c.Upstream))
 	}
 	return ps, nil
-}
-
-// httpClient returns the HTTP client of one platform.
-func httpClient(u config.Upstream) *http.Client {
-	timeout := time.Duration(u.Timeout)
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	return &http.Client{Timeout: timeout}
 }
 
 // staticViewers turns the configuration's development viewers into viewers

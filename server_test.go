@@ -205,3 +205,39 @@ func TestSandboxResetWithoutASandboxSaysSo(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestProvidersShowHealthAndBudget(t *testing.T) {
+	url, _, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	_, body := post(t, url, "", `{ providers { provider health { circuit } budget { limit remaining } } }`)
+	want := `{"data":{"providers":[` +
+		`{"provider":"FLICKR","health":{"circuit":"CLOSED"},"budget":{"limit":3600,"remaining":3600}},` +
+		`{"provider":"UPCOMING","health":{"circuit":"CLOSED"},"budget":null},` +
+		`{"provider":"PAGESEEDER","health":{"circuit":"CLOSED"},"budget":null},` +
+		`{"provider":"AKANA","health":{"circuit":"CLOSED"},"budget":null}]}}`
+	if body != want {
+		t.Fatalf("providers = %s\nwant %s", body, want)
+	}
+}
+
+func TestAFailingPlatformOpensItsCircuitAndTheRestIsServed(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0", "-sandbox-faults", "upcoming=1")
+	token := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())[1]
+	q := `{ viewer { memberships(first: 100) { incompleteProviders nodes { provider } } } }`
+	// Five failed calls open a circuit; retries are budgeted, so a query
+	// adds one or two.
+	for range 8 {
+		post(t, url, token, q)
+	}
+	_, health := post(t, url, "", `{ providers { provider health { circuit } } }`)
+	if !strings.Contains(health, `{"provider":"UPCOMING","health":{"circuit":"OPEN"}}`) {
+		t.Fatalf("after repeated failures: %s", health)
+	}
+	start := time.Now()
+	_, body := post(t, url, token, q)
+	if !strings.Contains(body, "circuit open") || !strings.Contains(body, `"incompleteProviders":["UPCOMING"]`) || !strings.Contains(body, `"provider":"FLICKR"`) {
+		t.Fatalf("with the circuit open: %s", body)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("an open circuit took %v to fail", took)
+	}
+}

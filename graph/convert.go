@@ -207,7 +207,20 @@ func providerInfos(reg *providers.Registry) []*model.ProviderInfo {
 	var out []*model.ProviderInfo
 	for _, k := range reg.Kinds() {
 		p, _ := reg.Provider(k)
-		out = append(out, &model.ProviderInfo{Provider: k, Capabilities: capabilities(p.Capabilities())})
+		info := &model.ProviderInfo{Provider: k, Capabilities: capabilities(p.Capabilities()), Health: &model.ProviderHealth{Circuit: model.CircuitStateClosed}}
+		if sr, ok := p.(providers.StatusReporter); ok {
+			st := sr.Status()
+			switch st.Circuit {
+			case "open":
+				info.Health.Circuit = model.CircuitStateOpen
+			case "half-open":
+				info.Health.Circuit = model.CircuitStateHalfOpen
+			}
+			if b := st.Budget; b != nil {
+				info.Budget = &model.UpstreamBudget{Limit: b.Limit, Remaining: b.Remaining, ResetAt: b.ResetAt}
+			}
+		}
+		out = append(out, info)
 	}
 	return out
 }

@@ -74,6 +74,11 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		return &out
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
+	if gqlErr != nil && gqlErr.Err != nil {
+		// A resolver's error wrapped with its path: classify the error
+		// itself, whose text does not repeat the path.
+		err = gqlErr.Err
+	}
 	code, msg := classify(err)
 	out.Message = msg
 	out.Extensions = withCode(out.Extensions, code)

@@ -224,8 +224,14 @@ type ComplexityRoot struct {
 		VisibleGroups       func(childComplexity int) int
 	}
 
+	ProviderHealth struct {
+		Circuit func(childComplexity int) int
+	}
+
 	ProviderInfo struct {
+		Budget       func(childComplexity int) int
 		Capabilities func(childComplexity int) int
+		Health       func(childComplexity int) int
 		Provider     func(childComplexity int) int
 	}
 
@@ -246,6 +252,12 @@ type ComplexityRoot struct {
 		ModerationLevel     func(childComplexity int) int
 		NumMembers          func(childComplexity int) int
 		NumTopics           func(childComplexity int) int
+	}
+
+	UpstreamBudget struct {
+		Limit     func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		ResetAt   func(childComplexity int) int
 	}
 
 	User struct {
@@ -1137,12 +1149,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProviderCapabilities.VisibleGroups(childComplexity), true
 
+	case "ProviderHealth.circuit":
+		if e.ComplexityRoot.ProviderHealth.Circuit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderHealth.Circuit(childComplexity), true
+
+	case "ProviderInfo.budget":
+		if e.ComplexityRoot.ProviderInfo.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.Budget(childComplexity), true
 	case "ProviderInfo.capabilities":
 		if e.ComplexityRoot.ProviderInfo.Capabilities == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ProviderInfo.Capabilities(childComplexity), true
+	case "ProviderInfo.health":
+		if e.ComplexityRoot.ProviderInfo.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.Health(childComplexity), true
 	case "ProviderInfo.provider":
 		if e.ComplexityRoot.ProviderInfo.Provider == nil {
 			break
@@ -1250,6 +1281,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpcomingGroupDetails.NumTopics(childComplexity), true
+
+	case "UpstreamBudget.limit":
+		if e.ComplexityRoot.UpstreamBudget.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamBudget.Limit(childComplexity), true
+	case "UpstreamBudget.remaining":
+		if e.ComplexityRoot.UpstreamBudget.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamBudget.Remaining(childComplexity), true
+	case "UpstreamBudget.resetAt":
+		if e.ComplexityRoot.UpstreamBudget.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamBudget.ResetAt(childComplexity), true
 
 	case "User.avatarUrl":
 		if e.ComplexityRoot.User.AvatarURL == nil {
@@ -1852,6 +1902,40 @@ type ProviderInfo {
   provider: Provider!
   "What the platform supports."
   capabilities: ProviderCapabilities!
+  "How the platform is doing, as groupgraph sees it."
+  health: ProviderHealth!
+  "What is left of groupgraph's call budget for the platform; null when it has none."
+  budget: UpstreamBudget
+}
+
+"A platform's health as groupgraph sees it."
+type ProviderHealth {
+  "The circuit breaker: while OPEN, the platform's fields fail fast with PROVIDER_UNAVAILABLE."
+  circuit: CircuitState!
+}
+
+"A circuit breaker's state."
+enum CircuitState {
+  "Calls go through."
+  CLOSED
+  "A few probe calls go through to test whether the platform recovered."
+  HALF_OPEN
+  "Calls fail fast without reaching the platform."
+  OPEN
+}
+
+"""
+groupgraph's budget of upstream calls for a platform's API key (Flickr allows
+3,600 calls per hour for the whole key). When it runs out, cached data is still
+served and other calls fail with PROVIDER_RATE_LIMITED.
+"""
+type UpstreamBudget {
+  "Calls allowed per period."
+  limit: Int!
+  "Calls left now."
+  remaining: Int!
+  "When the budget is full again if nothing spends it."
+  resetAt: Time!
 }
 
 "What a platform supports. An operation a platform lacks fails with ` + "`" + `NOT_SUPPORTED` + "`" + `."
@@ -2273,14 +2357,38 @@ func (ec *executionContext) childFields_ProviderCapabilities(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ProviderCapabilities", field.Name)
 }
 
+func (ec *executionContext) childFields_ProviderHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "circuit":
+		return ec.fieldContext_ProviderHealth_circuit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderHealth", field.Name)
+}
+
 func (ec *executionContext) childFields_ProviderInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "provider":
 		return ec.fieldContext_ProviderInfo_provider(ctx, field)
 	case "capabilities":
 		return ec.fieldContext_ProviderInfo_capabilities(ctx, field)
+	case "health":
+		return ec.fieldContext_ProviderInfo_health(ctx, field)
+	case "budget":
+		return ec.fieldContext_ProviderInfo_budget(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProviderInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_UpstreamBudget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limit":
+		return ec.fieldContext_UpstreamBudget_limit(ctx, field)
+	case "remaining":
+		return ec.fieldContext_UpstreamBudget_remaining(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_UpstreamBudget_resetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpstreamBudget", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5714,6 +5822,29 @@ func (ec *executionContext) fieldContext_ProviderCapabilities_batchGroupDetails(
 	return graphql.NewScalarFieldContext("ProviderCapabilities", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ProviderHealth_circuit(ctx context.Context, field graphql.CollectedField, obj *model.ProviderHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderHealth_circuit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Circuit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CircuitState) graphql.Marshaler {
+			return ec.marshalNCircuitState2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐCircuitState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderHealth_circuit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderHealth", field, false, false, "CircuitState")
+}
+
 func (ec *executionContext) _ProviderInfo_provider(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5764,6 +5895,70 @@ func (ec *executionContext) fieldContext_ProviderInfo_capabilities(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProviderCapabilities(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProviderInfo_health(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Health, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProviderHealth) graphql.Marshaler {
+			return ec.marshalNProviderHealth2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐProviderHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProviderInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProviderInfo_budget(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_budget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpstreamBudget) graphql.Marshaler {
+			return ec.marshalOUpstreamBudget2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUpstreamBudget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProviderInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpstreamBudget(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6244,6 +6439,75 @@ func (ec *executionContext) _UpcomingGroupDetails_numTopics(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_numTopics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpstreamBudget_limit(ctx context.Context, field graphql.CollectedField, obj *model.UpstreamBudget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamBudget_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamBudget_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamBudget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpstreamBudget_remaining(ctx context.Context, field graphql.CollectedField, obj *model.UpstreamBudget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamBudget_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamBudget_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamBudget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpstreamBudget_resetAt(ctx context.Context, field graphql.CollectedField, obj *model.UpstreamBudget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamBudget_resetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamBudget_resetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamBudget", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
@@ -9090,6 +9354,39 @@ func (ec *executionContext) _ProviderCapabilities(ctx context.Context, sel ast.S
 	return out
 }
 
+var providerHealthImplementors = []string{"ProviderHealth"}
+
+func (ec *executionContext) _ProviderHealth(ctx context.Context, sel ast.SelectionSet, obj *model.ProviderHealth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, providerHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProviderHealth")
+		case "circuit":
+			out.Values[i] = ec._ProviderHealth_circuit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var providerInfoImplementors = []string{"ProviderInfo"}
 
 func (ec *executionContext) _ProviderInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ProviderInfo) graphql.Marshaler {
@@ -9109,6 +9406,16 @@ func (ec *executionContext) _ProviderInfo(ctx context.Context, sel ast.Selection
 		case "capabilities":
 			out.Values[i] = ec._ProviderInfo_capabilities(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "health":
+			out.Values[i] = ec._ProviderInfo_health(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budget":
+			out.Values[i] = ec._ProviderInfo_budget(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9261,6 +9568,49 @@ func (ec *executionContext) _UpcomingGroupDetails(ctx context.Context, sel ast.S
 			out.Values[i] = ec._UpcomingGroupDetails_numTopics(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upstreamBudgetImplementors = []string{"UpstreamBudget"}
+
+func (ec *executionContext) _UpstreamBudget(ctx context.Context, sel ast.SelectionSet, obj *model.UpstreamBudget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamBudgetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpstreamBudget")
+		case "limit":
+			out.Values[i] = ec._UpstreamBudget_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._UpstreamBudget_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetAt":
+			out.Values[i] = ec._UpstreamBudget_resetAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9804,6 +10154,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCircuitState2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐCircuitState(ctx context.Context, v any) (model.CircuitState, error) {
+	var res model.CircuitState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCircuitState2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐCircuitState(ctx context.Context, sel ast.SelectionSet, v model.CircuitState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*providers.Group) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10154,6 +10514,14 @@ func (ec *executionContext) marshalNProviderCapabilities2ᚖgithubᚗcomᚋgroup
 	return ec._ProviderCapabilities(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProviderHealth2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐProviderHealth(ctx context.Context, sel ast.SelectionSet, v *model.ProviderHealth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProviderHealth!")
+		return graphql.Null
+	}
+	return ec._ProviderHealth(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProviderInfo2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐProviderInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProviderInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10220,6 +10588,20 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
 }
@@ -10711,6 +11093,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUpstreamBudget2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUpstreamBudget(ctx context.Context, sel ast.SelectionSet, v *model.UpstreamBudget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UpstreamBudget(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx context.Context, sel ast.SelectionSet, v *providers.User) graphql.Marshaler {

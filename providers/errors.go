@@ -149,7 +149,13 @@ type ProviderError struct {
 	Err      error
 }
 
-func (e *ProviderError) Error() string { return string(e.Provider) + ": " + e.Err.Error() }
+func (e *ProviderError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, string(e.Provider)+" ") || strings.HasPrefix(msg, string(e.Provider)+":") {
+		return msg // the provider named itself already
+	}
+	return string(e.Provider) + ": " + msg
+}
 func (e *ProviderError) Unwrap() error { return e.Err }
 
 // ProviderOf returns the platform an error came from, or "".

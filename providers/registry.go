@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Registry holds the configured providers, one per platform, and fans calls
@@ -107,4 +108,28 @@ func (r *Registry) VisibleGroups(ctx context.Context, accounts []Account) []Resu
 	return FanOut(ctx, r, capable, func(ctx context.Context, p Provider, a Account) ([]Group, error) {
 		return p.VisibleGroups(ctx, a)
 	})
+}
+
+// StatusReporter is implemented by providers that know their own health and
+// call budget (the resilience layer's decorator does); Query.providers shows
+// what they report.
+type StatusReporter interface {
+	Status() ProviderStatus
+}
+
+// ProviderStatus is a platform's health as groupgraph sees it.
+type ProviderStatus struct {
+	// Circuit is the circuit breaker's state: "closed", "half-open" or
+	// "open"; empty without a breaker.
+	Circuit string
+	// Budget is the upstream call budget; nil when the platform has none.
+	Budget *BudgetStatus
+}
+
+// BudgetStatus is what is left of an upstream call budget.
+type BudgetStatus struct {
+	Limit     int
+	Remaining int
+	// ResetAt is when the budget is full again if nothing spends it.
+	ResetAt time.Time
 }

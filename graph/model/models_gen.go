@@ -157,17 +157,39 @@ type ProviderCapabilities struct {
 	BatchGroupDetails bool `json:"batchGroupDetails"`
 }
 
+// A platform's health as groupgraph sees it.
+type ProviderHealth struct {
+	// The circuit breaker: while OPEN, the platform's fields fail fast with PROVIDER_UNAVAILABLE.
+	Circuit CircuitState `json:"circuit"`
+}
+
 // A configured platform and what groupgraph can do on it.
 type ProviderInfo struct {
 	// The platform.
 	Provider providers.Kind `json:"provider"`
 	// What the platform supports.
 	Capabilities *ProviderCapabilities `json:"capabilities"`
+	// How the platform is doing, as groupgraph sees it.
+	Health *ProviderHealth `json:"health"`
+	// What is left of groupgraph's call budget for the platform; null when it has none.
+	Budget *UpstreamBudget `json:"budget,omitempty"`
 }
 
 // The root of every read. Start from `viewer` for the authenticated caller's
 // groups across platforms, or look an object up by its opaque `id` with `node`.
 type Query struct {
+}
+
+// groupgraph's budget of upstream calls for a platform's API key (Flickr allows
+// 3,600 calls per hour for the whole key). When it runs out, cached data is still
+// served and other calls fail with PROVIDER_RATE_LIMITED.
+type UpstreamBudget struct {
+	// Calls allowed per period.
+	Limit int `json:"limit"`
+	// Calls left now.
+	Remaining int `json:"remaining"`
+	// When the budget is full again if nothing spends it.
+	ResetAt time.Time `json:"resetAt"`
 }
 
 // Whether a linked account's credentials still work.
@@ -223,6 +245,67 @@ func (e *AccountStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e AccountStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A circuit breaker's state.
+type CircuitState string
+
+const (
+	// Calls go through.
+	CircuitStateClosed CircuitState = "CLOSED"
+	// A few probe calls go through to test whether the platform recovered.
+	CircuitStateHalfOpen CircuitState = "HALF_OPEN"
+	// Calls fail fast without reaching the platform.
+	CircuitStateOpen CircuitState = "OPEN"
+)
+
+var AllCircuitState = []CircuitState{
+	CircuitStateClosed,
+	CircuitStateHalfOpen,
+	CircuitStateOpen,
+}
+
+func (e CircuitState) IsValid() bool {
+	switch e {
+	case CircuitStateClosed, CircuitStateHalfOpen, CircuitStateOpen:
+		return true
+	}
+	return false
+}
+
+func (e CircuitState) String() string {
+	return string(e)
+}
+
+func (e *CircuitState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CircuitState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CircuitState", str)
+	}
+	return nil
+}
+
+func (e CircuitState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CircuitState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CircuitState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

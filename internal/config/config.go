@@ -42,6 +42,9 @@ type Config struct {
 	// Viewers are static development viewers with their tokens and linked
 	// accounts. Real deployments keep viewers in the store.
 	Viewers []Viewer `yaml:"viewers"`
+	// RedisURL, when set (or REDIS_URL), shares the group-details cache and
+	// the upstream budgets between instances.
+	RedisURL string `yaml:"redis_url"`
 	// Sandbox runs every platform's simulator on loopback with seed data.
 	Sandbox bool `yaml:"-"`
 	// SandboxLatency is added to every simulator answer (with a quarter of
@@ -63,12 +66,54 @@ type Providers struct {
 	Akana      *Akana      `yaml:"akana"`
 }
 
-// Upstream are the settings every platform client shares.
+// Upstream are the settings every platform client shares: where it is, and
+// how politely and robustly groupgraph calls it.
 type Upstream struct {
 	// BaseURL is the platform's API root.
 	BaseURL string `yaml:"base_url"`
 	// Timeout bounds one upstream call.
 	Timeout Duration `yaml:"timeout"`
+	// Retries shapes the retries of reads (never of leaveGroup).
+	Retries Retries `yaml:"retries"`
+	// Breaker shapes the platform's circuit breaker.
+	Breaker Breaker `yaml:"breaker"`
+	// CacheTTL is how long public group details are shared between
+	// viewers; 0 means the default (60s).
+	CacheTTL Duration `yaml:"cache_ttl"`
+	// Cache turns the shared group-details cache off when false.
+	Cache *bool `yaml:"cache"`
+	// Budget caps upstream calls per API key.
+	Budget Budget `yaml:"budget"`
+}
+
+// Retries shape the retries of reads.
+type Retries struct {
+	// MaxAttempts is the number of tries in all; 1 turns retries off.
+	MaxAttempts int `yaml:"max_attempts"`
+	// BaseDelay is the first backoff, doubled per retry with jitter.
+	BaseDelay Duration `yaml:"base_delay"`
+	// MaxDelay caps the backoff.
+	MaxDelay Duration `yaml:"max_delay"`
+}
+
+// Breaker shapes a circuit breaker.
+type Breaker struct {
+	// Failures is how many consecutive unavailable or timed-out calls
+	// open the circuit; -1 disables the breaker.
+	Failures int `yaml:"failures"`
+	// OpenFor is how long the circuit stays open before probing.
+	OpenFor Duration `yaml:"open_for"`
+}
+
+// Budget caps the calls to a platform per API key.
+type Budget struct {
+	// Limit is how many calls are allowed per Per; 0 means no budget
+	// (Flickr defaults to 3,600 per hour, its documented limit).
+	Limit int `yaml:"limit"`
+	// Per is the refill period; 0 means an hour.
+	Per Duration `yaml:"per"`
+	// Reserve is kept back for leaveGroup once reads used the rest.
+	Reserve int `yaml:"reserve"`
 }
 
 // Flickr configures the Flickr client.
@@ -258,6 +303,9 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	}
 	if v, ok := pick("log-level", "GROUPGRAPH_LOG_LEVEL"); ok {
 		cfg.LogLevel = v
+	}
+	if v := getenv("REDIS_URL"); v != "" {
+		cfg.RedisURL = v
 	}
 	cfg.Sandbox = *sandbox
 	cfg.SandboxLatency = Duration(*sandboxLatency)
