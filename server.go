@@ -60,6 +60,9 @@ and start with -config groupgraph.yaml, or try everything locally with: go run .
 // run is the whole program, parameterised for tests: it serves until ctx is
 // cancelled, then drains in-flight requests and returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if isSubcommand(args) {
+		return runCLI(ctx, args, getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err
