@@ -26,7 +26,7 @@ func newE2E(t *testing.T, ps []providers.Provider, viewers map[string]*providers
 	t.Helper()
 	cfg := config.Default()
 	cfg.Playground = true
-	h := newHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	return &e2e{t: t, h: h}
 }
 

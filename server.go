@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,10 +26,13 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/groupgraph/groupgraph/graph"
+	"github.com/groupgraph/groupgraph/internal/accounts"
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/linking"
 	"github.com/groupgraph/groupgraph/internal/playground"
 	"github.com/groupgraph/groupgraph/internal/sandbox"
+	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/akana"
 	"github.com/groupgraph/groupgraph/providers/flickr"
@@ -59,6 +60,9 @@ and start with -config groupgraph.yaml, or try everything locally with: go run .
 // run is the whole program, parameterised for tests: it serves until ctx is
 // cancelled, then drains in-flight requests and returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if isSubcommand(args) {
+		return runCLI(ctx, args, getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -67,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return resetSandbox(ctx, cfg.Listen, stdout)
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
-	app, err := newApp(ctx, cfg, logger)
+	app, err := newApp(ctx, cfg, getenv, logger)
 	if err != nil {
 		return err
 	}
@@ -131,13 +135,13 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 func (s *swapHandler) store(h http.Handler) { s.h.Store(&h) }
 
-// newApp builds the platform clients, the authenticator and the HTTP
-// handler from the configuration; in sandbox mode it first starts the
-// simulators and points the configuration at them.
-func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+// newApp builds the platform clients, the store, the authenticator and the
+// HTTP handler from the configuration; in sandbox mode it first starts the
+// simulators and points the configuration at them, and keeps the sandbox
+// viewer in a private in-memory store.
+func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, logger *slog.Logger) (*app, error) {
 	a := &app{handler: &swapHandler{}}
 	var sb *sandbox.Sandbox
-	sandboxToken := ""
 	if cfg.Sandbox {
 		var err error
 		sb, err = sandbox.Start(sandbox.Options{Latency: time.Duration(cfg.SandboxLatency), Jitter: time.Duration(cfg.SandboxLatency) / 4, FaultRates: cfg.SandboxFaults})
@@ -146,7 +150,34 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 		}
 		a.closers = append(a.closers, sb.Close)
 		cfg.Providers = sb.Providers()
-		sandboxToken = randomToken("ggs_")
+	}
+	if !anyProvider(cfg.Providers) {
+		a.close()
+		return nil, errNoProviders
+	}
+	var st *store.DB
+	var err error
+	if sb != nil {
+		st, err = openSandboxStore(ctx)
+	} else {
+		st, err = openStore(ctx, cfg, getenv)
+	}
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = st.Close() })
+	sandboxToken := ""
+	if sb != nil {
+		if sandboxToken, err = seedSandboxViewer(ctx, st, sb); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	jwtAuth, err := newJWTAuthenticator(cfg.JWT, st, logger)
+	if err != nil {
+		a.close()
+		return nil, err
 	}
 	up, err := newUpstreams(cfg)
 	if err != nil {
@@ -155,22 +186,51 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 	}
 	a.closers = append(a.closers, up.close)
 	build := func() (http.Handler, *providers.Registry, error) {
-		ps, err := newProviders(cfg.Providers, up)
+		ps, err := newProviders(cfg.Providers, store.NewCredentialSink(st), up)
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(ps) == 0 {
-			return nil, nil, errNoProviders
+		// Outermost the resilience layer (retries, breaker, shared cache),
+		// inside it the account bookkeeping, so that every attempt that
+		// reaches a platform marks its account and audits its leave.
+		decorated := make([]providers.Provider, 0, len(ps.all))
+		for _, p := range ps.all {
+			decorated = append(decorated, up.wrap(accounts.Decorate(p, st, logger), upstreamOf(cfg.Providers, p.Kind())))
 		}
-		reg := providers.NewRegistry(ps...)
+		reg := providers.NewRegistry(decorated...)
 		viewers, err := staticViewers(cfg.Viewers, reg)
 		if err != nil {
 			return nil, nil, err
 		}
-		if sb != nil {
-			viewers[sandboxToken] = sb.Viewer()
+		authn := auth.Chain{Tokens: auth.NewTokens(st), Static: auth.NewStatic(viewers)}
+		if jwtAuth != nil {
+			authn.JWT = jwtAuth
 		}
-		return newHandler(cfg, reg, auth.NewStatic(viewers), sandboxToken, logger), reg, nil
+		var akanaLogin accounts.AkanaLogin
+		if ps.akana != nil {
+			akanaLogin = func(ctx context.Context, email, password string) (providers.Account, error) {
+				res, err := ps.akana.Login(ctx, email, password)
+				if err != nil {
+					return providers.Account{}, err
+				}
+				return res.Account(""), nil
+			}
+		}
+		vault := accounts.NewService(st, akanaLogin, logger)
+		link := linking.New(linking.Config{
+			Store: st,
+			Linker: linking.LinkerFunc(func(ctx context.Context, viewerID string, acct providers.Account) error {
+				_, err := vault.Link(ctx, viewerID, acct)
+				return err
+			}),
+			Authenticator: authn, Flickr: ps.flickr, PageSeeder: ps.pageseeder, Upcoming: ps.upcoming,
+			PublicURL: cfg.Linking.PublicURL, ReturnURL: cfg.Linking.ReturnURL,
+			UpcomingApprovalURL: cfg.Linking.UpcomingApprovalURL, Logger: logger,
+		})
+		mux := http.NewServeMux()
+		mux.Handle("/", newHandler(cfg, reg, authn, sandboxToken, logger, vault))
+		mux.Handle("/connect/", link)
+		return mux, reg, nil
 	}
 	h, reg, err := build()
 	if err != nil {
@@ -182,9 +242,12 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 		a.handler.store(h)
 		return a, nil
 	}
-	// In the sandbox, POST /sandbox/reset restores the seed data.
+	// In the sandbox, POST /sandbox/reset restores the seed data and gives
+	// the sandbox viewer's accounts the simulators' fresh credentials; the
+	// viewer and its token stay.
 	var mu sync.Mutex
-	withReset := func(h http.Handler) http.Handler {
+	var withReset func(http.Handler) http.Handler
+	withReset = func(h http.Handler) http.Handler {
 		mux := http.NewServeMux()
 		mux.Handle("/", h)
 		mux.HandleFunc("POST /sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
@@ -194,24 +257,58 @@ func newApp(_ context.Context, cfg config.Config, logger *slog.Logger) (*app, er
 				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 				return
 			}
+			if err := linkSandboxAccounts(r.Context(), st, sb); err != nil {
+				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "relinking the sandbox accounts failed"})
+				return
+			}
 			nh, _, err := build()
 			if err != nil {
 				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
 				return
 			}
-			a.handler.store(withResetFn(nh))
+			a.handler.store(withReset(nh))
 			writeJSON(w, http.StatusOK, map[string]any{"reset": true})
 		})
 		return mux
 	}
-	withResetFn = withReset
 	a.handler.store(withReset(h))
 	a.banner = sandboxBanner(cfg, sb, sandboxToken)
 	return a, nil
 }
 
-// withResetFn lets the reset handler re-wrap the handler it rebuilds.
-var withResetFn func(http.Handler) http.Handler
+// sandboxViewerName is the sandbox viewer's name in its store.
+const sandboxViewerName = "sandbox"
+
+// seedSandboxViewer creates the sandbox viewer in the sandbox's store, links
+// the simulators' sandbox accounts to it and mints its access token.
+func seedSandboxViewer(ctx context.Context, st store.Store, sb *sandbox.Sandbox) (string, error) {
+	v, err := st.CreateViewer(ctx, sandboxViewerName)
+	if err != nil {
+		return "", fmt.Errorf("sandbox viewer: %w", err)
+	}
+	if err := linkSandboxAccounts(ctx, st, sb); err != nil {
+		return "", err
+	}
+	token, _, err := st.CreateToken(ctx, v.ID, time.Time{})
+	if err != nil {
+		return "", fmt.Errorf("sandbox token: %w", err)
+	}
+	return token, nil
+}
+
+// linkSandboxAccounts (re)links the simulators' current sandbox accounts.
+func linkSandboxAccounts(ctx context.Context, st store.Store, sb *sandbox.Sandbox) error {
+	v, err := st.ViewerByName(ctx, sandboxViewerName)
+	if err != nil {
+		return fmt.Errorf("sandbox viewer: %w", err)
+	}
+	for _, acct := range sb.Viewer().Accounts {
+		if _, err := st.UpsertAccount(ctx, v.ID, acct); err != nil {
+			return fmt.Errorf("sandbox %s account: %w", acct.Provider, err)
+		}
+	}
+	return nil
+}
 
 // resetSandbox asks the sandbox serving at addr to restore its seed data.
 func resetSandbox(ctx context.Context, addr string, stdout io.Writer) error {
@@ -244,44 +341,69 @@ func sandboxBanner(cfg config.Config, sb *sandbox.Sandbox, token string) string 
 	return b.String()
 }
 
-func randomToken(prefix string) string {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+// platformClients are the configured platforms' clients: all of them as
+// providers, and the concrete clients the linking flows need.
+type platformClients struct {
+	all        []providers.Provider
+	flickr     *flickr.Client
+	pageseeder *pageseeder.Client
+	upcoming   *upcoming.Client
+	akana      *akana.Client
 }
 
-// newProviders builds a client for every configured platform.
-func newProviders(cfg config.Providers, up *upstreams) ([]providers.Provider, error) {
-	var ps []providers.Provider
+// upstreamOf returns the shared upstream settings of platform k.
+func upstreamOf(cfg config.Providers, k providers.Kind) config.Upstream {
+	switch {
+	case k == providers.Flickr && cfg.Flickr != nil:
+		return cfg.Flickr.Upstream
+	case k == providers.Upcoming && cfg.Upcoming != nil:
+		return cfg.Upcoming.Upstream
+	case k == providers.PageSeeder && cfg.PageSeeder != nil:
+		return cfg.PageSeeder.Upstream
+	case k == providers.Akana && cfg.Akana != nil:
+		return cfg.Akana.Upstream
+	}
+	return config.Upstream{}
+}
+
+// anyProvider reports whether at least one platform is configured.
+func anyProvider(cfg config.Providers) bool {
+	return cfg.Flickr != nil || cfg.PageSeeder != nil || cfg.Upcoming != nil || cfg.Akana != nil
+}
+
+// newProviders builds a client for every configured platform. Credentials a
+// client renews on its own go to sink, so that they outlive the process.
+func newProviders(cfg config.Providers, sink providers.CredentialSink, up *upstreams) (platformClients, error) {
+	var ps platformClients
 	if c := cfg.Flickr; c != nil {
 		p, err := flickr.New(flickr.Config{
 			BaseURL: c.BaseURL, OAuthURL: c.OAuthURL, ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret,
 			MaxConcurrency: c.MaxConcurrency, HTTPClient: up.httpClient(providers.Flickr, c.Upstream),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("providers.flickr: %w", err)
+			return ps, fmt.Errorf("providers.flickr: %w", err)
 		}
-		ps = append(ps, up.wrap(p, c.Upstream))
+		ps.flickr = p
+		ps.all = append(ps.all, p)
 	}
 	if c := cfg.PageSeeder; c != nil {
 		p, err := pageseeder.New(pageseeder.Config{
 			BaseURL: c.BaseURL, ServicePrefix: c.ServicePrefix, TokenURL: c.TokenURL, AuthorizeURL: c.AuthorizeURL,
 			ClientID: c.ClientID, ClientSecret: c.ClientSecret, RedirectURL: c.RedirectURL, Scopes: c.Scopes,
-			HTTPClient: up.httpClient(providers.PageSeeder, c.Upstream),
+			HTTPClient: up.httpClient(providers.PageSeeder, c.Upstream), Credentials: sink,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("providers.pageseeder: %w", err)
+			return ps, fmt.Errorf("providers.pageseeder: %w", err)
 		}
-		ps = append(ps, up.wrap(p, c.Upstream))
+		ps.pageseeder = p
+		ps.all = append(ps.all, p)
 	}
 	if c := cfg.Upcoming; c != nil {
 		loc := time.UTC
 		if c.TimeZone != "" {
 			var err error
 			if loc, err = time.LoadLocation(c.TimeZone); err != nil {
-				return nil, fmt.Errorf("providers.upcoming.timezone: %w", err)
+				return ps, fmt.Errorf("providers.upcoming.timezone: %w", err)
 			}
 		}
 		p, err := upcoming.New(upcoming.Config{
@@ -289,19 +411,21 @@ func newProviders(cfg config.Providers, up *upstreams) ([]providers.Provider, er
 			HTTPClient: up.httpClient(providers.Upcoming, c.Upstream),
 		})
 		if err != nil {
-			return nil, fmt.Errorf("providers.upcoming: %w", err)
+			return ps, fmt.Errorf("providers.upcoming: %w", err)
 		}
-		ps = append(ps, up.wrap(p, c.Upstream))
+		ps.upcoming = p
+		ps.all = append(ps.all, p)
 	}
 	if c := cfg.Akana; c != nil {
 		p, err := akana.New(akana.Config{
 			BaseURL: c.BaseURL, Tenant: c.Tenant, RenewBefore: time.Duration(c.RenewBefore), Concurrency: c.Concurrency,
-			HTTPClient: up.httpClient(providers.Akana, c.Upstream),
+			HTTPClient: up.httpClient(providers.Akana, c.Upstream), Sink: sink,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("providers.akana: %w", err)
+			return ps, fmt.Errorf("providers.akana: %w", err)
 		}
-		ps = append(ps, up.wrap(p, c.Upstream))
+		ps.akana = p
+		ps.all = append(ps.all, p)
 	}
 	return ps, nil
 }
@@ -338,12 +462,13 @@ func staticViewers(vs []config.Viewer, reg *providers.Registry) (map[string]*pro
 
 // newHandler builds the HTTP surface: /graphql behind CORS, authentication
 // and the request deadline; /healthz; the playground at / when enabled.
-func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, sandboxToken string, logger *slog.Logger) http.Handler {
+func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, sandboxToken string, logger *slog.Logger, vault graph.Accounts) http.Handler {
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Registry:      reg,
 		Introspection: cfg.IntrospectionEnabled(),
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Logger:        logger,
+		Accounts:      vault,
 	})
 	c := cors.New(cors.Options{
 		AllowedOrigins: cfg.CORSOrigins,

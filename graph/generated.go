@@ -149,6 +149,11 @@ type ComplexityRoot struct {
 		Membership       func(childComplexity int) int
 	}
 
+	LinkAccountPayload struct {
+		Account          func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+	}
+
 	LinkedAccount struct {
 		ID       func(childComplexity int) int
 		LinkedAt func(childComplexity int) int
@@ -187,7 +192,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		LeaveGroup func(childComplexity int, input model.LeaveGroupInput) int
+		LeaveGroup       func(childComplexity int, input model.LeaveGroupInput) int
+		LinkAkanaAccount func(childComplexity int, input model.LinkAkanaAccountInput) int
+		UnlinkAccount    func(childComplexity int, input model.UnlinkAccountInput) int
 	}
 
 	PageInfo struct {
@@ -242,6 +249,12 @@ type ComplexityRoot struct {
 		Providers func(childComplexity int) int
 		User      func(childComplexity int, provider providers.Kind, providerID string) int
 		Viewer    func(childComplexity int) int
+	}
+
+	UnlinkAccountPayload struct {
+		ClientMutationID  func(childComplexity int) int
+		Provider          func(childComplexity int) int
+		UnlinkedAccountID func(childComplexity int) int
 	}
 
 	UpcomingGroupDetails struct {
@@ -335,6 +348,8 @@ type MembershipResolver interface {
 }
 type MutationResolver interface {
 	LeaveGroup(ctx context.Context, input model.LeaveGroupInput) (*model.LeaveGroupPayload, error)
+	LinkAkanaAccount(ctx context.Context, input model.LinkAkanaAccountInput) (*model.LinkAccountPayload, error)
+	UnlinkAccount(ctx context.Context, input model.UnlinkAccountInput) (*model.UnlinkAccountPayload, error)
 }
 type PageSeederGroupDetailsResolver interface {
 	Owner(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
@@ -830,6 +845,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeaveGroupPayload.Membership(childComplexity), true
 
+	case "LinkAccountPayload.account":
+		if e.ComplexityRoot.LinkAccountPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkAccountPayload.Account(childComplexity), true
+	case "LinkAccountPayload.clientMutationId":
+		if e.ComplexityRoot.LinkAccountPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkAccountPayload.ClientMutationID(childComplexity), true
+
 	case "LinkedAccount.id":
 		if e.ComplexityRoot.LinkedAccount.ID == nil {
 			break
@@ -995,6 +1023,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LeaveGroup(childComplexity, args["input"].(model.LeaveGroupInput)), true
+	case "Mutation.linkAkanaAccount":
+		if e.ComplexityRoot.Mutation.LinkAkanaAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkAkanaAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkAkanaAccount(childComplexity, args["input"].(model.LinkAkanaAccountInput)), true
+	case "Mutation.unlinkAccount":
+		if e.ComplexityRoot.Mutation.UnlinkAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkAccount(childComplexity, args["input"].(model.UnlinkAccountInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1239,6 +1289,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "UnlinkAccountPayload.clientMutationId":
+		if e.ComplexityRoot.UnlinkAccountPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkAccountPayload.ClientMutationID(childComplexity), true
+	case "UnlinkAccountPayload.provider":
+		if e.ComplexityRoot.UnlinkAccountPayload.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkAccountPayload.Provider(childComplexity), true
+	case "UnlinkAccountPayload.unlinkedAccountId":
+		if e.ComplexityRoot.UnlinkAccountPayload.UnlinkedAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkAccountPayload.UnlinkedAccountID(childComplexity), true
+
 	case "UpcomingGroupDetails.commercialAccountId":
 		if e.ComplexityRoot.UpcomingGroupDetails.CommercialAccountID == nil {
 			break
@@ -1383,8 +1452,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("LeaveGroupInput", ec.unmarshalInputLeaveGroupInput),
+			graphql.NewInputUnmarshaler("LinkAkanaAccountInput", ec.unmarshalInputLinkAkanaAccountInput),
 			graphql.NewInputUnmarshaler("MembershipFilter", ec.unmarshalInputMembershipFilter),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
+			graphql.NewInputUnmarshaler("UnlinkAccountInput", ec.unmarshalInputUnlinkAccountInput),
 		)
 	}
 	first := true
@@ -1461,6 +1532,61 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/account.graphql", Input: `extend type Mutation {
+  """
+  Links the caller's Akana account: groupgraph logs in with the email and
+  password once and keeps only the session it gets back (renewed on its own
+  while it lasts); the password is neither stored nor logged. A relink replaces
+  the caller's existing Akana link. Wrong credentials come back as a
+  ` + "`" + `PROVIDER_AUTH_FAILED` + "`" + ` error.
+  """
+  linkAkanaAccount(input: LinkAkanaAccountInput!): LinkAccountPayload!
+
+  """
+  Removes one of the caller's linked accounts and the credentials groupgraph
+  holds for it. Unlinking an account that is not the caller's is ` + "`" + `NOT_FOUND` + "`" + `.
+  The platform's own authorization (e.g. a Flickr app grant) is not revoked;
+  the caller can revoke it on the platform.
+  """
+  unlinkAccount(input: UnlinkAccountInput!): UnlinkAccountPayload!
+}
+
+"The Akana credentials to link with. They are used once, to log in."
+input LinkAkanaAccountInput {
+  "The email address the caller signs in to Akana with."
+  email: String!
+  "The caller's Akana password; used for this login only, never stored."
+  password: String!
+  "Any string, echoed in the payload so a client can match answers to requests."
+  clientMutationId: String
+}
+
+"The result of linking an account."
+type LinkAccountPayload {
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input."
+  clientMutationId: String
+  "The linked account."
+  account: LinkedAccount!
+}
+
+"Which linked account to remove."
+input UnlinkAccountInput {
+  "The ` + "`" + `id` + "`" + ` of a ` + "`" + `LinkedAccount` + "`" + ` from ` + "`" + `viewer.accounts` + "`" + `."
+  accountId: ID!
+  "Any string, echoed in the payload so a client can match answers to requests."
+  clientMutationId: String
+}
+
+"The result of unlinking an account."
+type UnlinkAccountPayload {
+  "The ` + "`" + `clientMutationId` + "`" + ` of the input."
+  clientMutationId: String
+  "The ` + "`" + `id` + "`" + ` of the account that was removed."
+  unlinkedAccountId: ID!
+  "The platform the account was on."
+  provider: Provider!
+}
+`, BuiltIn: false},
 	{Name: "../schema/errors.graphql", Input: `"An expected reason ` + "`" + `leaveGroup` + "`" + ` did not leave."
 type LeaveGroupError {
   "What went wrong, for programs."
@@ -2255,6 +2381,16 @@ func (ec *executionContext) childFields_LeaveGroupPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type LeaveGroupPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_LinkAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_LinkAccountPayload_clientMutationId(ctx, field)
+	case "account":
+		return ec.fieldContext_LinkAccountPayload_account(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkAccountPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_LinkedAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2377,6 +2513,18 @@ func (ec *executionContext) childFields_ProviderInfo(ctx context.Context, field 
 		return ec.fieldContext_ProviderInfo_budget(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProviderInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_UnlinkAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_UnlinkAccountPayload_clientMutationId(ctx, field)
+	case "unlinkedAccountId":
+		return ec.fieldContext_UnlinkAccountPayload_unlinkedAccountId(ctx, field)
+	case "provider":
+		return ec.fieldContext_UnlinkAccountPayload_provider(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnlinkAccountPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpstreamBudget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2547,6 +2695,34 @@ func (ec *executionContext) field_Mutation_leaveGroup_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LeaveGroupInput, error) {
 			return ec.unmarshalNLeaveGroupInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLeaveGroupInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkAkanaAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LinkAkanaAccountInput, error) {
+			return ec.unmarshalNLinkAkanaAccountInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAkanaAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnlinkAccountInput, error) {
+			return ec.unmarshalNUnlinkAccountInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4565,6 +4741,61 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_errors(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _LinkAccountPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.LinkAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkAccountPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LinkAccountPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkAccountPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkAccountPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.LinkAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkAccountPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LinkedAccount) graphql.Marshaler {
+			return ec.marshalNLinkedAccount2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkedAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkAccountPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LinkAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkedAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LinkedAccount_id(ctx context.Context, field graphql.CollectedField, obj *model.LinkedAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5241,6 +5472,94 @@ func (ec *executionContext) fieldContext_Mutation_leaveGroup(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_leaveGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkAkanaAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkAkanaAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkAkanaAccount(ctx, fc.Args["input"].(model.LinkAkanaAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
+			return ec.marshalNLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkAkanaAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkAkanaAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkAccount(ctx, fc.Args["input"].(model.UnlinkAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnlinkAccountPayload) graphql.Marshaler {
+			return ec.marshalNUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnlinkAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6278,6 +6597,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UnlinkAccountPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkAccountPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkAccountPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnlinkAccountPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnlinkAccountPayload_unlinkedAccountId(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkAccountPayload_unlinkedAccountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlinkedAccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkAccountPayload_unlinkedAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnlinkAccountPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnlinkAccountPayload_provider(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkAccountPayload_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v providers.Kind) graphql.Marshaler {
+			return ec.marshalNProvider2githubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkAccountPayload_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnlinkAccountPayload", field, false, false, "Provider")
 }
 
 func (ec *executionContext) _UpcomingGroupDetails_moderationLevel(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
@@ -7947,6 +8335,62 @@ func UnmarshalLeaveGroupInput(ctx context.Context, raw any) (model.LeaveGroupInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLinkAkanaAccountInput(ctx context.Context, obj any) (model.LinkAkanaAccountInput, error) {
+	var it model.LinkAkanaAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLinkAkanaAccountInput unmarshals raw into the LinkAkanaAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLinkAkanaAccountInput(ctx context.Context, raw any) (model.LinkAkanaAccountInput, error) {
+	var out model.LinkAkanaAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LinkAkanaAccountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMembershipFilter(ctx context.Context, obj any) (model.MembershipFilter, error) {
 	var it model.MembershipFilter
 	if obj == nil {
@@ -8063,6 +8507,55 @@ func (ec *executionContext) unmarshalInputMembershipOrder(ctx context.Context, o
 func UnmarshalMembershipOrder(ctx context.Context, raw any) (model.MembershipOrder, error) {
 	var out model.MembershipOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnlinkAccountInput(ctx context.Context, obj any) (model.UnlinkAccountInput, error) {
+	var it model.UnlinkAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnlinkAccountInput unmarshals raw into the UnlinkAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnlinkAccountInput(ctx context.Context, raw any) (model.UnlinkAccountInput, error) {
+	var out model.UnlinkAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnlinkAccountInput", raw, &out)
 	return out, err
 }
 
@@ -8842,6 +9335,44 @@ func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var linkAccountPayloadImplementors = []string{"LinkAccountPayload"}
+
+func (ec *executionContext) _LinkAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkAccountPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._LinkAccountPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._LinkAccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkedAccountImplementors = []string{"LinkedAccount"}
 
 func (ec *executionContext) _LinkedAccount(ctx context.Context, sel ast.SelectionSet, obj *model.LinkedAccount) graphql.Marshaler {
@@ -9108,6 +9639,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "leaveGroup":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_leaveGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkAkanaAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkAkanaAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9503,6 +10048,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unlinkAccountPayloadImplementors = []string{"UnlinkAccountPayload"}
+
+func (ec *executionContext) _UnlinkAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnlinkAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unlinkAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnlinkAccountPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._UnlinkAccountPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unlinkedAccountId":
+			out.Values[i] = ec._UnlinkAccountPayload_unlinkedAccountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._UnlinkAccountPayload_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10316,6 +10904,19 @@ func (ec *executionContext) marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgra
 	return ec._LeaveGroupPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LinkAccountPayload!")
+		return graphql.Null
+	}
+	return ec._LinkAccountPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLinkAkanaAccountInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAkanaAccountInput(ctx context.Context, v any) (model.LinkAkanaAccountInput, error) {
+	res, err := ec.unmarshalInputLinkAkanaAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNLinkedAccount2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkedAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LinkedAccount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10604,6 +11205,19 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUnlinkAccountInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountInput(ctx context.Context, v any) (model.UnlinkAccountInput, error) {
+	res, err := ec.unmarshalInputUnlinkAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnlinkAccountPayload!")
+		return graphql.Null
+	}
+	return ec._UnlinkAccountPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx context.Context, sel ast.SelectionSet, v *providers.User) graphql.Marshaler {

@@ -43,6 +43,9 @@ type HandlerConfig struct {
 	LoaderWait time.Duration
 	// Logger receives panics and internal errors; nil discards them.
 	Logger *slog.Logger
+	// Accounts is the linked-account vault behind viewer.accounts and the
+	// account mutations; nil without a store.
+	Accounts Accounts
 }
 
 // NewHandler returns the GraphQL endpoint: request body limit, fresh loaders
@@ -60,7 +63,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

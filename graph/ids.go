@@ -69,7 +69,7 @@ func decodeID(id string) (globalID, error) {
 		return bad("unknown platform")
 	}
 	switch typ {
-	case typeGroup, typeMembership, typeUser:
+	case typeGroup, typeMembership, typeUser, typeLinkedAccount:
 	default:
 		return bad("unknown object type")
 	}

@@ -9,4 +9,8 @@ import "github.com/groupgraph/groupgraph/providers"
 // request-scoped state (the viewer, the loaders) comes through the context.
 type Resolver struct {
 	Registry *providers.Registry
+	// Accounts is the linked-account vault; nil on a server without a
+	// store, where viewer.accounts lists the viewer's own accounts and the
+	// account mutations answer NOT_SUPPORTED.
+	Accounts Accounts
 }

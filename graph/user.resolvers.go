@@ -33,7 +33,7 @@ func (r *userResolver) AvatarURL(ctx context.Context, obj *providers.User) (*str
 }
 
 func (r *viewerResolver) Accounts(ctx context.Context, obj *providers.Viewer) ([]*model.LinkedAccount, error) {
-	return linkedAccounts(obj), nil
+	return r.viewerAccounts(ctx, obj)
 }
 
 func (r *viewerResolver) Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*model.MembershipConnection, error) {

@@ -71,6 +71,24 @@ type LeaveGroupPayload struct {
 	Errors []*LeaveGroupError `json:"errors"`
 }
 
+// The result of linking an account.
+type LinkAccountPayload struct {
+	// The `clientMutationId` of the input.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The linked account.
+	Account *LinkedAccount `json:"account"`
+}
+
+// The Akana credentials to link with. They are used once, to log in.
+type LinkAkanaAccountInput struct {
+	// The email address the caller signs in to Akana with.
+	Email string `json:"email"`
+	// The caller's Akana password; used for this login only, never stored.
+	Password string `json:"password"`
+	// Any string, echoed in the payload so a client can match answers to requests.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A platform account linked to the caller.
 type LinkedAccount struct {
 	// groupgraph's identifier of the link.
@@ -178,6 +196,24 @@ type ProviderInfo struct {
 // The root of every read. Start from `viewer` for the authenticated caller's
 // groups across platforms, or look an object up by its opaque `id` with `node`.
 type Query struct {
+}
+
+// Which linked account to remove.
+type UnlinkAccountInput struct {
+	// The `id` of a `LinkedAccount` from `viewer.accounts`.
+	AccountID string `json:"accountId"`
+	// Any string, echoed in the payload so a client can match answers to requests.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of unlinking an account.
+type UnlinkAccountPayload struct {
+	// The `clientMutationId` of the input.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The `id` of the account that was removed.
+	UnlinkedAccountID string `json:"unlinkedAccountId"`
+	// The platform the account was on.
+	Provider providers.Kind `json:"provider"`
 }
 
 // groupgraph's budget of upstream calls for a platform's API key (Flickr allows

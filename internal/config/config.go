@@ -56,6 +56,45 @@ type Config struct {
 	// SandboxReset asks the sandbox running at Listen to restore its seed
 	// data, and exits.
 	SandboxReset bool `yaml:"-"`
+	// DataDir holds the embedded SQLite store (groupgraph.db) when
+	// DatabaseURL is empty.
+	DataDir string `yaml:"data_dir"`
+	// DatabaseURL names a PostgreSQL database (postgres://…) to keep the
+	// store in instead, so that several instances can share it. It comes
+	// from the environment variable DATABASE_URL.
+	DatabaseURL string `yaml:"-"`
+	// Linking configures the account-linking endpoints.
+	Linking Linking `yaml:"linking"`
+	// JWT, when Issuer is set, accepts JWTs from that issuer as access
+	// tokens besides groupgraph's own.
+	JWT JWT `yaml:"jwt"`
+}
+
+// Linking configures the account-linking endpoints under /connect/.
+type Linking struct {
+	// PublicURL is this server's base URL as browsers reach it, for the
+	// callback URLs the platforms redirect to; empty derives it from each
+	// request's Host header.
+	PublicURL string `yaml:"public_url"`
+	// ReturnURL is where a finished link sends the browser, with
+	// ?linked=<provider> or ?error=<code>.
+	ReturnURL string `yaml:"return_url"`
+	// UpcomingApprovalURL is Upcoming's approval page for this
+	// application, api_key included.
+	UpcomingApprovalURL string `yaml:"upcoming_approval_url"`
+}
+
+// JWT configures the acceptance of an identity provider's JWTs.
+type JWT struct {
+	// Issuer is the required iss claim; empty turns JWTs off.
+	Issuer string `yaml:"issuer"`
+	// Audience is the required aud claim; empty accepts any.
+	Audience string `yaml:"audience"`
+	// JWKSURL is where the issuer publishes its RS256/ES256 keys.
+	JWKSURL string `yaml:"jwks_url"`
+	// HS256Secret verifies HS256 tokens instead (a shared secret; at least
+	// 32 bytes). Use ${NAME} to keep it out of the file.
+	HS256Secret string `yaml:"hs256_secret"`
 }
 
 // Providers holds each platform's settings.
@@ -200,6 +239,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 func Default() Config {
 	return Config{
 		Listen:          "127.0.0.1:8080",
+		DataDir:         "./data",
 		MaxBodyBytes:    1 << 20,
 		RequestTimeout:  Duration(15 * time.Second),
 		ShutdownTimeout: Duration(10 * time.Second),
@@ -239,6 +279,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	sandboxLatency := fs.Duration("sandbox-latency", 0, "in the sandbox, add this latency (plus up to a quarter more) to every simulated platform answer")
 	sandboxReset := fs.Bool("sandbox-reset", false, "ask the sandbox running at -listen to restore its seed data, then exit")
 	sandboxFaults := fs.String("sandbox-faults", "", "in the sandbox, fail this share of a platform's requests, e.g. flickr=0.1,akana=0.5")
+	fs.String("data-dir", "", "directory of the embedded SQLite store, unless DATABASE_URL names PostgreSQL (env GROUPGRAPH_DATA_DIR; default ./data)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -307,6 +348,18 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	if v := getenv("REDIS_URL"); v != "" {
 		cfg.RedisURL = v
 	}
+	if v, ok := pick("data-dir", "GROUPGRAPH_DATA_DIR"); ok {
+		cfg.DataDir = v
+	}
+	if v := getenv("DATABASE_URL"); v != "" {
+		cfg.DatabaseURL = v
+	}
+	if v := getenv("GROUPGRAPH_PUBLIC_URL"); v != "" {
+		cfg.Linking.PublicURL = v
+	}
+	if v := getenv("GROUPGRAPH_RETURN_URL"); v != "" {
+		cfg.Linking.ReturnURL = v
+	}
 	cfg.Sandbox = *sandbox
 	cfg.SandboxLatency = Duration(*sandboxLatency)
 	cfg.SandboxReset = *sandboxReset
@@ -347,6 +400,12 @@ func (c Config) validate() error {
 		if o == "*" {
 			return errors.New("cors_origins: a wildcard is not allowed; list the origins")
 		}
+	}
+	if c.JWT.Issuer != "" && (c.JWT.JWKSURL == "") == (c.JWT.HS256Secret == "") {
+		return errors.New("jwt: with an issuer, set exactly one of jwks_url and hs256_secret")
+	}
+	if c.JWT.HS256Secret != "" && len(c.JWT.HS256Secret) < 32 {
+		return errors.New("jwt.hs256_secret: use at least 32 bytes")
 	}
 	for i, v := range c.Viewers {
 		if v.Name == "" || v.Token == "" {

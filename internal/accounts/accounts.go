@@ -1,0 +1,312 @@
+// Package accounts connects the platform clients and the GraphQL layer to
+// the store's credential vault: a Provider decorator that keeps each linked
+// account's status current and audits every leave, and the Service behind
+// viewer.accounts, linkAkanaAccount and unlinkAccount.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/groupgraph/groupgraph/graph"
+	"github.com/groupgraph/groupgraph/internal/store"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// writeTimeout bounds the store writes a provider call triggers; they run
+// even when the request that caused them was cancelled, so that an audit
+// entry is not lost to an impatient client.
+const writeTimeout = 5 * time.Second
+
+// statusTTL is how long the decorator trusts what it last read or wrote of
+// an account's status. Another instance may mark an account NEEDS_RELINK;
+// after this long a success here notices and marks it ACTIVE again.
+const statusTTL = time.Minute
+
+// Decorate wraps p so that:
+//   - a call the platform answers with ErrUnauthenticated marks the account
+//     NEEDS_RELINK, and a later success marks it ACTIVE again;
+//   - every LeaveGroup outcome is appended to the store's audit log.
+//
+// Store failures are logged (never with a credential) and do not change the
+// call's result.
+func Decorate(p providers.Provider, s store.Store, logger *slog.Logger) providers.Provider {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &provider{Provider: p, store: s, logger: logger, status: map[string]statusEntry{}}
+}
+
+// provider is the decorator; see Decorate.
+type provider struct {
+	providers.Provider
+	store  store.Store
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	status map[string]statusEntry // by account ID
+}
+
+type statusEntry struct {
+	status store.AccountStatus
+	at     time.Time
+}
+
+// Whoami implements providers.Provider.
+func (p *provider) Whoami(ctx context.Context, acct providers.Account) (providers.User, error) {
+	u, err := p.Provider.Whoami(ctx, acct)
+	p.observe(ctx, acct, err)
+	return u, err
+}
+
+// Memberships implements providers.Provider.
+func (p *provider) Memberships(ctx context.Context, acct providers.Account) ([]providers.Membership, error) {
+	ms, err := p.Provider.Memberships(ctx, acct)
+	p.observe(ctx, acct, err)
+	return ms, err
+}
+
+// GroupsByID implements providers.Provider.
+func (p *provider) GroupsByID(ctx context.Context, acct providers.Account, ids []string) (map[string]*providers.Group, error) {
+	gs, err := p.Provider.GroupsByID(ctx, acct, ids)
+	p.observe(ctx, acct, err)
+	return gs, err
+}
+
+// VisibleGroups implements providers.Provider.
+func (p *provider) VisibleGroups(ctx context.Context, acct providers.Account) ([]providers.Group, error) {
+	gs, err := p.Provider.VisibleGroups(ctx, acct)
+	if !errors.Is(err, providers.ErrUnsupported) {
+		p.observe(ctx, acct, err)
+	}
+	return gs, err
+}
+
+// LeaveGroup implements providers.Provider, and audits the outcome.
+func (p *provider) LeaveGroup(ctx context.Context, acct providers.Account, groupID string, opts providers.LeaveOptions) (providers.LeaveResult, error) {
+	res, err := p.Provider.LeaveGroup(ctx, acct, groupID, opts)
+	p.observe(ctx, acct, err)
+	viewerID := ""
+	if v := providers.ViewerFromContext(ctx); v != nil {
+		viewerID = v.ID
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if _, aerr := p.store.AppendAudit(wctx, store.AuditEntry{
+		ViewerID: viewerID, Provider: p.Kind(), GroupID: groupID, Outcome: Outcome(err),
+	}); aerr != nil {
+		p.logger.ErrorContext(ctx, "audit: recording a leave failed", "provider", p.Kind(), "group", groupID, "error", aerr)
+	}
+	return res, err
+}
+
+// Outcome is the audit log's word for a leave's result: "OK", or the code a
+// GraphQL client saw (the leaveGroup payload's error code for expected
+// refusals, the error catalogue's code otherwise).
+func Outcome(err error) string {
+	if err == nil {
+		return "OK"
+	}
+	switch providers.KindOf(err) {
+	case providers.ErrNotMember:
+		return "NOT_A_MEMBER"
+	case providers.ErrNotFound:
+		return "GROUP_NOT_FOUND"
+	case providers.ErrForbidden, providers.ErrNotLinked:
+		return "NOT_PERMITTED"
+	case providers.ErrUnsupported:
+		return "NOT_SUPPORTED"
+	case providers.ErrInherited:
+		return "INHERITED_MEMBERSHIP"
+	case providers.ErrUnauthenticated:
+		return "PROVIDER_AUTH_FAILED"
+	case providers.ErrRateLimited:
+		return "PROVIDER_RATE_LIMITED"
+	case providers.ErrUnavailable:
+		return "PROVIDER_UNAVAILABLE"
+	case providers.ErrTimeout:
+		return "PROVIDER_TIMEOUT"
+	case providers.ErrInvalid:
+		return "BAD_USER_INPUT"
+	}
+	return "INTERNAL"
+}
+
+// observe updates the account's status from a call's result: rejected
+// credentials mean NEEDS_RELINK, a success means they work. Accounts the
+// store does not know (static development viewers) are left alone.
+func (p *provider) observe(ctx context.Context, acct providers.Account, err error) {
+	if acct.ID == "" {
+		return
+	}
+	var want store.AccountStatus
+	switch {
+	case err == nil:
+		want = store.StatusActive
+	case errors.Is(err, providers.ErrUnauthenticated):
+		want = store.StatusNeedsRelink
+	default:
+		return // says nothing about the credentials
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	now := time.Now()
+	p.mu.Lock()
+	e, known := p.status[acct.ID]
+	p.mu.Unlock()
+	fresh := known && now.Sub(e.at) < statusTTL
+	if fresh && e.status == want {
+		return
+	}
+	if !fresh && want == store.StatusActive {
+		// Most calls succeed on an ACTIVE account: read the status (once
+		// per statusTTL per viewer) rather than write it on every call.
+		st, ok := p.readStatus(wctx, acct.ID)
+		if !ok || st == want {
+			return
+		}
+	}
+	err = p.store.SetAccountStatus(wctx, acct.ID, want)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return // a static account, or unlinked meanwhile
+	case err != nil:
+		p.logger.ErrorContext(ctx, "accounts: recording the account status failed", "provider", p.Kind(), "account", acct.ID, "error", err)
+		return
+	}
+	if want == store.StatusNeedsRelink {
+		p.logger.WarnContext(ctx, "accounts: the platform rejected the credentials; the account needs relinking", "provider", p.Kind(), "account", acct.ID)
+	}
+	p.remember(acct.ID, want, now)
+}
+
+// readStatus reads the account's status through the viewer's linked
+// accounts (the viewer comes from the request) and caches every one of them.
+func (p *provider) readStatus(ctx context.Context, accountID string) (store.AccountStatus, bool) {
+	v := providers.ViewerFromContext(ctx)
+	if v == nil || v.ID == "" {
+		return "", false
+	}
+	las, err := p.store.LinkedAccounts(ctx, v.ID)
+	if err != nil {
+		p.logger.ErrorContext(ctx, "accounts: reading account statuses failed", "provider", p.Kind(), "error", err)
+		return "", false
+	}
+	now := time.Now()
+	var st store.AccountStatus
+	for _, la := range las {
+		p.remember(la.ID, la.Status, now)
+		if la.ID == accountID {
+			st = la.Status
+		}
+	}
+	return st, st != ""
+}
+
+func (p *provider) remember(id string, st store.AccountStatus, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.status) > 100_000 {
+		clear(p.status) // a cache, not a record: start over rather than grow
+	}
+	p.status[id] = statusEntry{status: st, at: at}
+}
+
+// AkanaLogin logs in to Akana with a user's email and password and returns
+// the linked account the session stands for (without a groupgraph ID).
+type AkanaLogin func(ctx context.Context, email, password string) (providers.Account, error)
+
+// Service implements graph.Accounts over the store.
+type Service struct {
+	store      store.Store
+	akanaLogin AkanaLogin
+	logger     *slog.Logger
+}
+
+var _ graph.Accounts = (*Service)(nil)
+
+// NewService returns the vault service. akanaLogin may be nil when Akana is
+// not configured; linkAkanaAccount then answers NOT_SUPPORTED.
+func NewService(s store.Store, akanaLogin AkanaLogin, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: s, akanaLogin: akanaLogin, logger: logger}
+}
+
+// Linked implements graph.Accounts. A viewer the store does not know (a
+// static development viewer) is described from its own accounts.
+func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]graph.AccountInfo, error) {
+	if _, err := s.store.ViewerByID(ctx, v.ID); errors.Is(err, store.ErrNotFound) {
+		out := make([]graph.AccountInfo, 0, len(v.Accounts))
+		for _, a := range v.Accounts {
+			out = append(out, graph.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
+		}
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	}
+	las, err := s.store.LinkedAccounts(ctx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]graph.AccountInfo, 0, len(las))
+	for _, la := range las {
+		out = append(out, info(la))
+	}
+	return out, nil
+}
+
+func info(la store.LinkedAccount) graph.AccountInfo {
+	return graph.AccountInfo{
+		ID: la.ID, Provider: la.Provider, UserID: la.UserID, DisplayName: la.DisplayName,
+		NeedsRelink: la.Status == store.StatusNeedsRelink, LinkedAt: la.LinkedAt,
+	}
+}
+
+// Unlink implements graph.Accounts.
+func (s *Service) Unlink(ctx context.Context, v *providers.Viewer, accountID string) error {
+	if err := s.store.DeleteAccount(ctx, v.ID, accountID); err != nil {
+		return err
+	}
+	s.logger.InfoContext(ctx, "account unlinked", "viewer", v.ID, "account", accountID)
+	return nil
+}
+
+// LinkAkana implements graph.Accounts: it logs in, and stores only the
+// session the login returned.
+func (s *Service) LinkAkana(ctx context.Context, v *providers.Viewer, email, password string) (graph.AccountInfo, error) {
+	if s.akanaLogin == nil {
+		return graph.AccountInfo{}, fmt.Errorf("%w: Akana is not configured on this server", providers.ErrUnsupported)
+	}
+	acct, err := s.akanaLogin(ctx, email, password)
+	if err != nil {
+		return graph.AccountInfo{}, err
+	}
+	return s.Link(ctx, v.ID, acct)
+}
+
+// Link stores acct as the viewer's account on its platform, replacing an
+// earlier link there, and describes the stored link. The linking endpoints
+// use it too.
+func (s *Service) Link(ctx context.Context, viewerID string, acct providers.Account) (graph.AccountInfo, error) {
+	stored, err := s.store.UpsertAccount(ctx, viewerID, acct)
+	if err != nil {
+		return graph.AccountInfo{}, fmt.Errorf("storing the %s account: %w", acct.Provider, err)
+	}
+	las, err := s.store.LinkedAccounts(ctx, viewerID)
+	if err != nil {
+		return graph.AccountInfo{}, err
+	}
+	for _, la := range las {
+		if la.ID == stored.ID {
+			s.logger.InfoContext(ctx, "account linked", "viewer", viewerID, "provider", acct.Provider, "account", stored.ID)
+			return info(la), nil
+		}
+	}
+	return graph.AccountInfo{}, fmt.Errorf("%w: the linked account vanished", store.ErrNotFound)
+}
