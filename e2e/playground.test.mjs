@@ -71,6 +71,13 @@ const responseEditor = '.graphiql-response .CodeMirror';
 // run replaces the query editor's text by typing op, runs it, and waits for
 // a new result containing want.
 async function run(page, op, want) {
+  // A fresh tab: GraphiQL keeps a tab's operation name for a moment after
+  // its text is replaced, and would send the example tab's name with the
+  // typed operation.
+  const addTab = page.locator('.graphiql-tab-add');
+  if (await addTab.count()) {
+    await addTab.first().click();
+  }
   const before = await editorValue(page, responseEditor);
   await page.locator(queryEditor).first().click();
   await page.keyboard.press('ControlOrMeta+A');
