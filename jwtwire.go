@@ -1,21 +1,43 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/store"
+	"github.com/groupgraph/groupgraph/providers"
 )
 
 // newJWTAuthenticator returns the authenticator of the configured issuer's
-// JWTs, or nil when none is configured. JWT verification is not built yet:
-// a configured issuer is refused at start rather than silently ignored, so
-// nobody believes their identity provider's tokens are accepted.
-func newJWTAuthenticator(cfg config.JWT, _ store.Store, _ *slog.Logger) (auth.Authenticator, error) {
+// JWTs, or nil when none is configured.
+func newJWTAuthenticator(cfg config.JWT, st store.Store, _ *slog.Logger) (auth.Authenticator, error) {
 	if cfg.Issuer == "" {
 		return nil, nil
 	}
-	return nil, errors.New("jwt: accepting an issuer's JWTs is not supported yet; remove jwt.issuer and use groupgraph access tokens")
+	return auth.NewJWT(auth.JWTOptions{
+		Issuer: cfg.Issuer, Audience: cfg.Audience, JWKSURL: cfg.JWKSURL, HS256Secret: []byte(cfg.HS256Secret),
+		Viewers: subjectViewers{st},
+	})
+}
+
+// subjectViewers maps a JWT subject to the viewer named "jwt:<subject>",
+// creating it on first sight.
+type subjectViewers struct{ st store.Store }
+
+func (s subjectViewers) ViewerForSubject(ctx context.Context, subject string) (*providers.Viewer, error) {
+	name := "jwt:" + subject
+	v, err := s.st.ViewerByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		v, err = s.st.CreateViewer(ctx, name)
+		if errors.Is(err, store.ErrConflict) { // created by a concurrent first request
+			v, err = s.st.ViewerByName(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.st.LoadViewer(ctx, v.ID)
 }

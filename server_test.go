@@ -37,10 +37,16 @@ var listening = regexp.MustCompile(`listening on (http://[^/\s]+)/graphql`)
 // base URL and standard output.
 func startRun(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	return startRunEnv(t, func(string) string { return "" }, args...)
+}
+
+// startRunEnv is startRun with an environment.
+func startRunEnv(t *testing.T, getenv func(string) string, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(string) string { return "" }, stdout, io.Discard) }()
+	go func() { done <- run(ctx, args, getenv, stdout, io.Discard) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
