@@ -560,11 +560,11 @@ func TestBadRequests(t *testing.T) {
 		code        string
 	}{
 		{"malformed JSON is 400", http.MethodPost, "application/json", token, `{"query": `, http.StatusBadRequest, ""},
-		{"an unknown field is a validation error", http.MethodPost, "application/json", token, `{"query":"{ nope }"}`, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-		{"a variable of the wrong type is refused", http.MethodPost, "application/json", token, `{"query":"query($f: Int) { viewer { memberships(first: $f) { totalCount } } }","variables":{"f":"ten"}}`, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+		{"an unknown field is a validation error", http.MethodPost, "application/json", token, `{"query":"{ nope }"}`, http.StatusOK, "GRAPHQL_VALIDATION_FAILED"},
+		{"a variable of the wrong type is refused", http.MethodPost, "application/json", token, `{"query":"query($f: Int) { viewer { memberships(first: $f) { totalCount } } }","variables":{"f":"ten"}}`, http.StatusOK, "GRAPHQL_VALIDATION_FAILED"},
 		{"a missing token on viewer is UNAUTHENTICATED", http.MethodPost, "application/json", "", `{"query":"{ viewer { name } }"}`, http.StatusOK, "UNAUTHENTICATED"},
 		{"an unknown token is 401", http.MethodPost, "application/json", "wrong", `{"query":"{ __typename }"}`, http.StatusUnauthorized, "UNAUTHENTICATED"},
-		{"an oversize body is 413", http.MethodPost, "application/json", token, big, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT"},
+		{"an oversize body is 413", http.MethodPost, "application/json", token, big, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
