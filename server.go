@@ -80,20 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "providers", app.registry.Kinds())
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "grace", time.Duration(cfg.ShutdownTimeout))
-	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return serve(ctx, srv, ln, time.Duration(cfg.ShutdownTimeout), logger)
 }
 
 // app is the wired program.
@@ -126,7 +113,12 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	if err != nil {
 		return nil, err
 	}
-	a.handler = newHandler(cfg, a.registry, auth.NewStatic(viewers), logger)
+	e, err := newEdge(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, e.close)
+	a.handler = newHandler(cfg, a.registry, auth.NewStatic(viewers), logger, e)
 	return a, nil
 }
 
@@ -167,26 +159,29 @@ func staticViewers(vs []config.Viewer, reg *providers.Registry) (map[string]*pro
 	return out, nil
 }
 
-// newHandler builds the HTTP surface: /graphql behind CORS, authentication
-// and the request deadline; /healthz; the playground at / when enabled.
-func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, logger *slog.Logger) http.Handler {
-	gql := graph.NewHandler(graph.HandlerConfig{
+// newHandler builds the HTTP surface: /graphql behind the request log and
+// metrics, gzip, CORS, authentication and the request deadline; /healthz,
+// /readyz and /metrics; the playground at / when enabled.
+func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, logger *slog.Logger, e *edge) http.Handler {
+	gql := graph.NewHandler(e.graphConfig(cfg, graph.HandlerConfig{
 		Registry:      reg,
 		Introspection: cfg.IntrospectionEnabled(),
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Logger:        logger,
-	})
+	}))
 	c := cors.New(cors.Options{
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept"},
+		AllowedHeaders: allowedHeaders(),
+		ExposedHeaders: exposedHeaders,
 		MaxAge:         600,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql))))
+	mux.Handle("/graphql", e.wrap(c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
+	e.routes(mux)
 	if cfg.Playground || cfg.Sandbox {
 		mux.Handle("GET /{$}", playground.Handler("groupgraph", "/graphql"))
 	}

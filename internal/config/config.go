@@ -42,6 +42,51 @@ type Config struct {
 	Viewers []Viewer `yaml:"viewers"`
 	// Sandbox runs every platform's simulator on loopback with seed data.
 	Sandbox bool `yaml:"-"`
+
+	Edge `yaml:",inline"`
+}
+
+// Edge configures the protective and operational envelope around GraphQL
+// execution. A limit of 0 turns that limit off.
+type Edge struct {
+	// MaxDepth bounds field nesting (introspection not counted).
+	MaxDepth int `yaml:"max_depth"`
+	// MaxComplexity bounds an operation's estimated cost, where a
+	// connection costs its page size times its children.
+	MaxComplexity int `yaml:"max_complexity"`
+	// MaxTokens bounds the lexical tokens of a document.
+	MaxTokens int `yaml:"max_tokens"`
+	// MaxAliases bounds the aliased fields of an operation.
+	MaxAliases int `yaml:"max_aliases"`
+	// MaxRootFields bounds the top-level fields of an operation.
+	MaxRootFields int `yaml:"max_root_fields"`
+	// RateLimitPoints is each caller's budget per RateLimitWindow.
+	RateLimitPoints int `yaml:"rate_limit_points"`
+	// RateLimitWindow is the length of a rate-limit window.
+	RateLimitWindow Duration `yaml:"rate_limit_window"`
+	// APQ turns Automatic Persisted Queries on.
+	APQ bool `yaml:"apq"`
+	// APQCacheSize is how many documents the in-memory APQ cache keeps.
+	APQCacheSize int `yaml:"apq_cache_size"`
+	// APQTTL is how long Redis keeps a client-registered document.
+	APQTTL Duration `yaml:"apq_ttl"`
+	// Safelist runs only registered documents (see SafelistManifests and
+	// `groupgraph persisted import`).
+	Safelist bool `yaml:"safelist"`
+	// SafelistManifests are Apollo or Relay persisted-query manifests
+	// loaded at start.
+	SafelistManifests []string `yaml:"safelist_manifests"`
+	// RedisURL is the Redis shared by instances for rate limits and
+	// persisted queries; empty keeps both in memory.
+	RedisURL string `yaml:"redis_url"`
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool `yaml:"metrics"`
+	// OTLPEndpoint is the OTLP/HTTP collector that receives traces; empty
+	// turns tracing off.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// CSRFPrevention refuses GET and non-JSON POST requests without a
+	// preflight-forcing header.
+	CSRFPrevention bool `yaml:"csrf_prevention"`
 }
 
 // Providers holds each platform's settings.
@@ -134,6 +179,12 @@ func Default() Config {
 		RequestTimeout:  Duration(15 * time.Second),
 		ShutdownTimeout: Duration(10 * time.Second),
 		LogLevel:        "info",
+		Edge: Edge{
+			MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
+			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
+			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour),
+			Metrics: true, CSRFPrevention: true,
+		},
 	}
 }
 
@@ -165,6 +216,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.Bool("playground", false, "serve the GraphiQL playground at / (env GROUPGRAPH_PLAYGROUND)")
 	fs.String("introspection", "", "allow introspection: true or false (env GROUPGRAPH_INTROSPECTION; default: on with the playground)")
 	fs.String("log-level", "", "debug, info, warn or error (env GROUPGRAPH_LOG_LEVEL; default info)")
+	edgeFlags(fs)
 	sandbox := fs.Bool("sandbox", false, "run every platform's simulator on loopback with seed data and a sandbox viewer")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -231,6 +283,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	if v, ok := pick("log-level", "GROUPGRAPH_LOG_LEVEL"); ok {
 		cfg.LogLevel = v
 	}
+	errs = append(errs, cfg.Edge.apply(pick, getenv)...)
 	cfg.Sandbox = *sandbox
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
@@ -268,7 +321,7 @@ func (c Config) validate() error {
 			return fmt.Errorf("viewers[%d]: name and token are required", i)
 		}
 	}
-	return nil
+	return c.Edge.validate()
 }
 
 func splitList(s string) []string {

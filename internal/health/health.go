@@ -45,13 +45,6 @@ type Report struct {
 	Providers map[string]string `json:"providers"`
 }
 
-// Live serves /healthz.
-func Live() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-}
-
 // Ready serves /readyz.
 func Ready(c Checks) http.Handler {
 	if c.Timeout <= 0 {
