@@ -22,8 +22,10 @@ const token = "test-token"
 // all of them.
 type fixture struct {
 	t       *testing.T
-	handler http.Handler
-	mem     map[providers.Kind]*providertest.Memory
+	handler  http.Handler
+	mem      map[providers.Kind]*providertest.Memory
+	registry *providers.Registry
+	viewer   *providers.Viewer
 }
 
 var t0 = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -67,7 +69,8 @@ func newFixture(t *testing.T, latency time.Duration) *fixture {
 		})
 	}
 	f.mem[providers.PageSeeder].Caps.Leave = false
-	h := graph.NewHandler(graph.HandlerConfig{Registry: providers.NewRegistry(ps...), Introspection: true, MaxBodyBytes: 4096})
+	f.registry, f.viewer = providers.NewRegistry(ps...), viewer
+	h := graph.NewHandler(graph.HandlerConfig{Registry: f.registry, Introspection: true, MaxBodyBytes: 4096})
 	f.handler = auth.Middleware(auth.NewStatic(map[string]*providers.Viewer{token: viewer}), h)
 	return f
 }
