@@ -24,7 +24,7 @@ type persistedQueries struct {
 }
 
 var (
-	_ graphql.HandlerExtension           = persistedQueries{}
+	_ graphql.HandlerExtension          = persistedQueries{}
 	_ graphql.OperationParameterMutator = persistedQueries{}
 )
 

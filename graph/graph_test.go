@@ -21,7 +21,7 @@ const token = "test-token"
 // fixture is a server over three in-memory platforms and a viewer linked to
 // all of them.
 type fixture struct {
-	t       *testing.T
+	t        *testing.T
 	handler  http.Handler
 	mem      map[providers.Kind]*providertest.Memory
 	registry *providers.Registry
