@@ -254,6 +254,14 @@ func TestLimits(t *testing.T) {
 			t.Errorf("suggestions were asked for but missing: %s", r.raw)
 		}
 	})
+	t.Run("introspection, when off, is refused with its own code", func(t *testing.T) {
+		off := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.Introspection = false })
+		r := off.send(request{query: `{ __type(name: "Group") { name } }`})
+		if r.code() != graph.CodeIntrospectionDisabled || r.hasData() {
+			t.Fatalf("code %q: %s", r.code(), r.raw)
+		}
+		off.send(request{query: "{ __typename }"}).mustBeOK(t)
+	})
 	t.Run("connection arguments are validated", func(t *testing.T) {
 		for _, args := range []string{"first: -1", "first: 101", "last: 101", "first: 1, last: 1"} {
 			r := f.send(request{query: "{ viewer { memberships(" + args + ") { totalCount } } }"})

@@ -99,7 +99,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(persistedQueries{store: cfg.PersistedQueries, safelist: cfg.Safelist, metrics: metrics})
-	srv.Use(&guard{limits: limits, limiter: cfg.RateLimiter, metrics: metrics, logger: logger})
+	srv.Use(&guard{limits: limits, introspection: cfg.Introspection, limiter: cfg.RateLimiter, metrics: metrics, logger: logger})
 	if tp := cfg.Telemetry.TracerProvider(); tp != nil {
 		srv.Use(operationTracer(tp))
 	}

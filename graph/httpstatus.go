@@ -31,6 +31,7 @@ const (
 	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
 	CodeNotAcceptable           = "NOT_ACCEPTABLE"
 	CodeRequestTooLarge         = "REQUEST_TOO_LARGE"
+	CodeIntrospectionDisabled   = "INTROSPECTION_DISABLED"
 )
 
 // The response media types of GraphQL over HTTP.
@@ -65,6 +66,7 @@ var requestStatus = map[string]statusPair{
 	CodeTokenLimitExceeded:      {http.StatusOK, http.StatusBadRequest},
 	CodeAliasLimitExceeded:      {http.StatusOK, http.StatusBadRequest},
 	CodeRootFieldLimitExceeded:  {http.StatusOK, http.StatusBadRequest},
+	CodeIntrospectionDisabled:   {http.StatusOK, http.StatusBadRequest},
 	CodePersistedQueryMissing:   {http.StatusOK, http.StatusBadRequest},
 	CodePersistedQueryNotInList: {http.StatusOK, http.StatusBadRequest},
 	CodePersistedQueryNotSupp:   {http.StatusOK, http.StatusBadRequest},

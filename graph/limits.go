@@ -92,11 +92,13 @@ const rateLimitStats = "GroupgraphRateLimit"
 // limit, and refuses mutations over GET, after validation and before
 // execution.
 type guard struct {
-	limits  Limits
-	es      graphql.ExecutableSchema
-	limiter *ratelimit.Limiter
-	metrics *telemetry.Metrics
-	logger  *slog.Logger
+	limits Limits
+	es     graphql.ExecutableSchema
+	// introspection is whether __schema and __type may be asked for.
+	introspection bool
+	limiter       *ratelimit.Limiter
+	metrics       *telemetry.Metrics
+	logger        *slog.Logger
 }
 
 var (
@@ -127,6 +129,9 @@ func (g *guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Opera
 		}
 	}
 	s := (&shapeWalker{memo: map[string]shape{}}).selectionSet(op.SelectionSet)
+	if s.introspects && !g.introspection {
+		return limitError(CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
+	}
 	if l.MaxDepth > 0 && s.depth > l.MaxDepth {
 		return limitError(CodeDepthLimitExceeded, fmt.Sprintf("the operation is %d fields deep; at most %d are allowed", s.depth, l.MaxDepth),
 			map[string]any{"depth": s.depth, "maxDepth": l.MaxDepth})
@@ -178,7 +183,10 @@ func countRootFields(set ast.SelectionSet, depth int) int {
 // shape is what the guard measures of a selection set, fragments expanded:
 // its depth, its aliases and its field count, the counts saturating at
 // saturate so that a fragment bomb cannot overflow them.
-type shape struct{ depth, aliases, fields int }
+type shape struct {
+	depth, aliases, fields int
+	introspects            bool
+}
 
 const saturate = 1 << 30
 
@@ -199,7 +207,7 @@ func (w *shapeWalker) selectionSet(set ast.SelectionSet) shape {
 			if f.Name == "__schema" || f.Name == "__type" {
 				// Introspection is bounded by the schema, and GraphiQL's
 				// own query is deeper than any sane limit.
-				s = shape{depth: 1, fields: 1}
+				s = shape{depth: 1, fields: 1, introspects: true}
 				break
 			}
 			s = w.selectionSet(f.SelectionSet)
@@ -216,6 +224,7 @@ func (w *shapeWalker) selectionSet(set ast.SelectionSet) shape {
 		out.depth = max(out.depth, s.depth)
 		out.aliases = add(out.aliases, s.aliases)
 		out.fields = add(out.fields, s.fields)
+		out.introspects = out.introspects || s.introspects
 	}
 	return out
 }
