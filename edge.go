@@ -203,3 +203,24 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	}
 	return nil
 }
+
+// importPersisted is the body of `groupgraph persisted import FILE`: it
+// loads a client's Apollo or Relay manifest into the Redis that redis_url
+// names, where entries never expire and every instance sees them. Without
+// Redis there is nothing lasting to import into: list the manifest under
+// safelist_manifests instead, which loads it at every start.
+func importPersisted(ctx context.Context, cfg config.Config, path string) (int, error) {
+	if cfg.RedisURL == "" {
+		return 0, errors.New("persisted import needs redis_url (env REDIS_URL); without Redis, list the manifest under safelist_manifests")
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return 0, errors.New("redis-url: cannot be parsed")
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return 0, fmt.Errorf("redis: %w", err)
+	}
+	return importManifestFile(ctx, apq.NewRedis(rdb, persistedPrefix, 0, nil), path)
+}

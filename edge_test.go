@@ -19,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupgraph/groupgraph/internal/apq"
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/providers"
@@ -323,4 +326,45 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the audit found MUST failures or did not run: %v", err)
 	}
+}
+
+func TestPersistedImportIntoRedis(t *testing.T) {
+	if os.Getenv("REDIS_URL") == "" {
+		t.Skip("REDIS_URL is not set; skipping the Redis test")
+	}
+	cfg := config.Default()
+	cfg.RedisURL = os.Getenv("REDIS_URL")
+	doc := "query ImportTest" + strings.ReplaceAll(t.Name(), "/", "") + fmt.Sprint(time.Now().UnixNano()) + " { __typename }"
+	path := filepath.Join(t.TempDir(), "persisted-queries.json")
+	b, _ := json.Marshal(map[string]string{"relay-id-1": doc})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := importPersisted(context.Background(), cfg, path)
+	if err != nil || n != 1 {
+		t.Fatalf("import = %d, %v", n, err)
+	}
+	opts, _ := redis.ParseURL(cfg.RedisURL)
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	key := persistedPrefix + apq.Hash(doc)
+	t.Cleanup(func() { rdb.Del(context.Background(), key, persistedPrefix+"relay-id-1") })
+	if got, _ := rdb.Get(context.Background(), key).Result(); got != doc {
+		t.Errorf("Redis holds %q under the hash", got)
+	}
+	t.Run("a safelisted server then runs it by hash", func(t *testing.T) {
+		s := newStack(t, func(c *config.Config) { c.RedisURL, c.Safelist, c.RateLimitPoints = cfg.RedisURL, true, 0 })
+		body := fmt.Sprintf(`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":%q}}}`, apq.Hash(doc))
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := s.do(t, req)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"__typename":"Query"`) {
+			t.Errorf("%d %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("without Redis the import explains what to do", func(t *testing.T) {
+		if _, err := importPersisted(context.Background(), config.Default(), path); err == nil || !strings.Contains(err.Error(), "safelist_manifests") {
+			t.Errorf("err = %v", err)
+		}
+	})
 }

@@ -272,6 +272,21 @@ func TestLimits(t *testing.T) {
 	})
 }
 
+func TestDefaultLimitsAdmitGraphiQLIntrospection(t *testing.T) {
+	q, err := os.ReadFile("testdata/introspection.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) {
+		hc.RateLimiter = ratelimit.New(ratelimit.NewMemory(nil), 0, 0)
+	})
+	r := f.send(request{query: string(q)}).mustBeOK(t)
+	t.Logf("introspection costs %s points", r.header.Get("X-RateLimit-Used"))
+	if cost := r.header.Get("X-RateLimit-Used"); cost == "" {
+		t.Errorf("introspection was not charged")
+	}
+}
+
 func TestCSRFPrevention(t *testing.T) {
 	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.CSRFPrevention = true })
 	cases := []struct {
