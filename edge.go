@@ -68,7 +68,7 @@ func newEdge(ctx context.Context, cfg config.Config, logger *slog.Logger) (*edge
 	if cfg.RateLimitPoints > 0 {
 		var store ratelimit.Store = ratelimit.NewMemory(nil)
 		if e.redis != nil {
-			store = ratelimit.NewRedis(e.redis, "groupgraph:ratelimit:")
+			store = ratelimit.NewRedis(e.redis, cfg.RedisPrefix+"ratelimit:")
 		}
 		e.limiter = ratelimit.New(store, cfg.RateLimitPoints, time.Duration(cfg.RateLimitWindow))
 	}
@@ -89,9 +89,9 @@ func persistedStore(ctx context.Context, cfg config.Config, rdb *redis.Client, l
 	var store apq.Store
 	switch {
 	case rdb != nil && cfg.Safelist:
-		store = apq.NewRedis(rdb, persistedPrefix, 0, logger)
+		store = apq.NewRedis(rdb, cfg.RedisPrefix+persistedPrefix, 0, logger)
 	case rdb != nil:
-		store = apq.NewRedis(rdb, persistedPrefix, time.Duration(cfg.APQTTL), logger)
+		store = apq.NewRedis(rdb, cfg.RedisPrefix+persistedPrefix, time.Duration(cfg.APQTTL), logger)
 	case cfg.Safelist:
 		store = apq.NewList()
 	default:
@@ -107,8 +107,8 @@ func persistedStore(ctx context.Context, cfg config.Config, rdb *redis.Client, l
 	return store, nil
 }
 
-// persistedPrefix is the Redis key prefix of persisted documents.
-const persistedPrefix = "groupgraph:apq:"
+// persistedPrefix follows redis_prefix in the keys of persisted documents.
+const persistedPrefix = "apq:"
 
 // importManifestFile loads one manifest file into store; the
 // `persisted import` command and safelist_manifests share it.
@@ -222,5 +222,5 @@ func importPersisted(ctx context.Context, cfg config.Config, path string) (int, 
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return 0, fmt.Errorf("redis: %w", err)
 	}
-	return importManifestFile(ctx, apq.NewRedis(rdb, persistedPrefix, 0, nil), path)
+	return importManifestFile(ctx, apq.NewRedis(rdb, cfg.RedisPrefix+persistedPrefix, 0, nil), path)
 }

@@ -79,6 +79,9 @@ type Edge struct {
 	// RedisURL is the Redis shared by instances for rate limits and
 	// persisted queries; empty keeps both in memory.
 	RedisURL string `yaml:"redis_url"`
+	// RedisPrefix starts every key groupgraph writes to Redis, so that
+	// several deployments can share one Redis.
+	RedisPrefix string `yaml:"redis_prefix"`
 	// Metrics serves Prometheus metrics at /metrics.
 	Metrics bool `yaml:"metrics"`
 	// OTLPEndpoint is the OTLP/HTTP collector that receives traces; empty
@@ -182,7 +185,7 @@ func Default() Config {
 		Edge: Edge{
 			MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
 			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
-			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour),
+			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour), RedisPrefix: "groupgraph:",
 			Metrics: true, CSRFPrevention: true,
 		},
 	}

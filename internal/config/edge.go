@@ -62,6 +62,7 @@ func edgeFlags(fs *flag.FlagSet) {
 	}
 	fs.String("safelist-manifests", "", "comma-separated persisted-query manifests loaded at start (env GROUPGRAPH_SAFELIST_MANIFESTS)")
 	fs.String("redis-url", "", "Redis shared by instances for rate limits and persisted queries, e.g. redis://127.0.0.1:6379/0 (env REDIS_URL)")
+	fs.String("redis-prefix", "", "prefix of every Redis key groupgraph writes (env GROUPGRAPH_REDIS_PREFIX; default groupgraph:)")
 	fs.String("otlp-endpoint", "", "OTLP/HTTP trace collector, e.g. http://127.0.0.1:4318 (env GROUPGRAPH_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT)")
 }
 
@@ -103,6 +104,9 @@ func (e *Edge) apply(pick func(flag, env string) (string, bool), getenv func(str
 	}
 	if v, ok := pick("redis-url", "REDIS_URL"); ok {
 		e.RedisURL = v
+	}
+	if v, ok := pick("redis-prefix", "GROUPGRAPH_REDIS_PREFIX"); ok {
+		e.RedisPrefix = v
 	}
 	if v, ok := pick("otlp-endpoint", "GROUPGRAPH_OTLP_ENDPOINT"); ok {
 		e.OTLPEndpoint = v
