@@ -29,7 +29,7 @@ import (
 func edgeFixture(t *testing.T, configure func(*graph.HandlerConfig)) *fixture {
 	t.Helper()
 	f := newFixture(t, 0)
-	hc := graph.HandlerConfig{Registry: f.registry, Introspection: true, MaxBodyBytes: 4096}
+	hc := graph.HandlerConfig{Registry: f.registry, Introspection: true, MaxBodyBytes: 4096, LoaderWait: 20 * time.Millisecond}
 	if configure != nil {
 		configure(&hc)
 	}
