@@ -16,11 +16,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/groupgraph/groupgraph/graph"
 	"github.com/groupgraph/groupgraph/internal/apq"
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/ratelimit"
+	"github.com/groupgraph/groupgraph/internal/telemetry"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -510,4 +513,31 @@ func testRedis(t *testing.T) (*redis.Client, string) {
 		rdb.Close()
 	})
 	return rdb, prefix
+}
+
+func TestOperationSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tel, err := telemetry.New(context.Background(), telemetry.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.Telemetry = tel })
+	f.send(request{query: "query Mine($n: Int) { providers { provider } viewer { memberships(first: $n) { totalCount } } }", vars: map[string]any{"n": 7}}).mustBeOK(t)
+	names := map[string]bool{}
+	for _, s := range rec.Ended() {
+		names[s.Name()] = true
+		for _, a := range s.Attributes() {
+			if strings.Contains(string(a.Key), "variables") {
+				t.Errorf("span %s records variables: %v", s.Name(), a)
+			}
+		}
+	}
+	for _, want := range []string{"Mine", "Query/providers", "Query/viewer"} {
+		if !names[want] {
+			t.Errorf("no span %q among %v", want, names)
+		}
+	}
+	if names["Viewer/memberships"] {
+		t.Errorf("a field below the root got a span: %v", names)
+	}
 }
