@@ -174,15 +174,17 @@ func (e *edge) routes(mux *http.ServeMux) {
 }
 
 // exposedHeaders are the response headers browser code may read.
-var exposedHeaders = []string{
-	"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset", "X-RateLimit-Resource",
-	"Retry-After", telemetry.RequestIDHeader,
+func exposedHeaders() []string {
+	return []string{
+		"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Used", "X-RateLimit-Reset", "X-RateLimit-Resource",
+		"Retry-After", telemetry.RequestIDHeader,
+	}
 }
 
 // allowedHeaders are the request headers browsers may send cross-origin.
 func allowedHeaders() []string {
 	h := []string{"Authorization", "Content-Type", "Accept", telemetry.RequestIDHeader, "traceparent", "tracestate"}
-	return append(h, graph.CSRFHeaders...)
+	return append(h, graph.CSRFHeaders()...)
 }
 
 // serve serves on ln until ctx is cancelled, then stops accepting

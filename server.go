@@ -173,7 +173,7 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 		AllowedHeaders: allowedHeaders(),
-		ExposedHeaders: exposedHeaders,
+		ExposedHeaders: exposedHeaders(),
 		MaxAge:         600,
 	})
 	mux := http.NewServeMux()

@@ -5,12 +5,14 @@ import (
 	"net/http"
 )
 
-// CSRFHeaders are the request headers that prove a request is not a
+// CSRFHeaders returns the request headers that prove a request is not a
 // "simple" cross-site request: a browser sends them only after a CORS
 // preflight, which the CORS allow-list then decides. Any of them, with any
 // non-empty value, will do; X-GraphQL-Client is groupgraph's own, the
 // others are what Apollo and other clients already send.
-var CSRFHeaders = []string{"X-GraphQL-Client", "Apollo-Require-Preflight", "X-Apollo-Operation-Name", "GraphQL-Preflight"}
+func CSRFHeaders() []string {
+	return []string{"X-GraphQL-Client", "Apollo-Require-Preflight", "X-Apollo-Operation-Name", "GraphQL-Preflight"}
+}
 
 // preventCSRF refuses requests a browser could send cross-site without a
 // preflight: any GET, and any POST whose Content-Type is not
@@ -44,7 +46,7 @@ func needsPreflightHeader(r *http.Request) bool {
 }
 
 func hasPreflightHeader(r *http.Request) bool {
-	for _, h := range CSRFHeaders {
+	for _, h := range CSRFHeaders() {
 		if r.Header.Get(h) != "" {
 			return true
 		}

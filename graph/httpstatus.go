@@ -19,19 +19,39 @@ const (
 	// rejects, an unknown operation name, or variables that do not coerce.
 	CodeValidationFailed = errcode.ValidationFailed
 
-	CodeTokenLimitExceeded      = "TOKEN_LIMIT_EXCEEDED"
-	CodeAliasLimitExceeded      = "ALIAS_LIMIT_EXCEEDED"
-	CodeRootFieldLimitExceeded  = "ROOT_FIELD_LIMIT_EXCEEDED"
-	CodeRateLimited             = "RATE_LIMITED"
+	// CodeTokenLimitExceeded: the document has more lexical tokens than
+	// max_tokens; it was not parsed.
+	CodeTokenLimitExceeded = "TOKEN_LIMIT_EXCEEDED"
+	// CodeAliasLimitExceeded: more aliased fields than max_aliases.
+	CodeAliasLimitExceeded = "ALIAS_LIMIT_EXCEEDED"
+	// CodeRootFieldLimitExceeded: more top-level fields than max_root_fields.
+	CodeRootFieldLimitExceeded = "ROOT_FIELD_LIMIT_EXCEEDED"
+	// CodeRateLimited: the operation costs more points than the caller has
+	// left in this window (HTTP 429, with Retry-After).
+	CodeRateLimited = "RATE_LIMITED"
+	// CodePersistedQueryNotInList: safelist mode, and the document or hash
+	// is not registered.
 	CodePersistedQueryNotInList = "PERSISTED_QUERY_NOT_IN_LIST"
-	CodePersistedQueryNotSupp   = "PERSISTED_QUERY_NOT_SUPPORTED"
-	CodeBadRequest              = "BAD_REQUEST"
-	CodeCSRFHeaderRequired      = "CSRF_HEADER_REQUIRED"
-	CodeMethodNotAllowed        = "METHOD_NOT_ALLOWED"
-	CodeUnsupportedMediaType    = "UNSUPPORTED_MEDIA_TYPE"
-	CodeNotAcceptable           = "NOT_ACCEPTABLE"
-	CodeRequestTooLarge         = "REQUEST_TOO_LARGE"
-	CodeIntrospectionDisabled   = "INTROSPECTION_DISABLED"
+	// CodePersistedQueryNotSupp: a persisted query was sent but APQ is off.
+	CodePersistedQueryNotSupp = "PERSISTED_QUERY_NOT_SUPPORTED"
+	// CodeBadRequest: the HTTP request is not a GraphQL request (malformed
+	// JSON, no query, parameters of the wrong type).
+	CodeBadRequest = "BAD_REQUEST"
+	// CodeCSRFHeaderRequired: a GET or non-JSON POST without one of the
+	// CSRFHeaders.
+	CodeCSRFHeaderRequired = "CSRF_HEADER_REQUIRED"
+	// CodeMethodNotAllowed: a mutation over GET, or a method other than GET
+	// and POST (HTTP 405 with Allow).
+	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	// CodeUnsupportedMediaType: a POST body that is not application/json.
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	// CodeNotAcceptable: Accept allows no JSON media type.
+	CodeNotAcceptable = "NOT_ACCEPTABLE"
+	// CodeRequestTooLarge: the body is over max_body_bytes.
+	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+	// CodeIntrospectionDisabled: __schema or __type asked of a server with
+	// introspection off.
+	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 )
 
 // The response media types of GraphQL over HTTP.
