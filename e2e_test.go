@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,7 +27,13 @@ func newE2E(t *testing.T, ps []providers.Provider, viewers map[string]*providers
 	t.Helper()
 	cfg := config.Default()
 	cfg.Playground = true
-	h := newHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, err := newEdge(context.Background(), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.close)
+	h := newHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", logger, nil, e)
 	return &e2e{t: t, h: h}
 }
 

@@ -97,20 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "providers", app.registry.Kinds())
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "grace", time.Duration(cfg.ShutdownTimeout))
-	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return serve(ctx, srv, ln, time.Duration(cfg.ShutdownTimeout), logger)
 }
 
 // app is the wired program. Its handler can be swapped whole, which is how
@@ -167,6 +154,13 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = st.Close() })
+	e, err := newEdge(ctx, cfg, logger)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.closers = append(a.closers, e.close)
+	e.storePing = st.Ping
 	sandboxToken := ""
 	if sb != nil {
 		if sandboxToken, err = seedSandboxViewer(ctx, st, sb); err != nil {
@@ -179,12 +173,8 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 		a.close()
 		return nil, err
 	}
-	up, err := newUpstreams(cfg)
-	if err != nil {
-		a.close()
-		return nil, err
-	}
-	a.closers = append(a.closers, up.close)
+	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
+	e.breakers = up
 	build := func() (http.Handler, *providers.Registry, error) {
 		ps, err := newProviders(cfg.Providers, store.NewCredentialSink(st), up)
 		if err != nil {
@@ -228,7 +218,7 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 			UpcomingApprovalURL: cfg.Linking.UpcomingApprovalURL, Logger: logger,
 		})
 		mux := http.NewServeMux()
-		mux.Handle("/", newHandler(cfg, reg, authn, sandboxToken, logger, vault))
+		mux.Handle("/", newHandler(cfg, reg, authn, sandboxToken, logger, vault, e))
 		mux.Handle("/connect/", link)
 		return mux, reg, nil
 	}
@@ -460,27 +450,30 @@ func staticViewers(vs []config.Viewer, reg *providers.Registry) (map[string]*pro
 	return out, nil
 }
 
-// newHandler builds the HTTP surface: /graphql behind CORS, authentication
-// and the request deadline; /healthz; the playground at / when enabled.
-func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, sandboxToken string, logger *slog.Logger, vault graph.Accounts) http.Handler {
-	gql := graph.NewHandler(graph.HandlerConfig{
+// newHandler builds the HTTP surface: /graphql behind the request log and
+// metrics, gzip, CORS, authentication and the request deadline; /healthz,
+// /readyz and /metrics; the playground at / when enabled.
+func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authenticator, sandboxToken string, logger *slog.Logger, vault graph.Accounts, e *edge) http.Handler {
+	gql := graph.NewHandler(e.graphConfig(cfg, graph.HandlerConfig{
 		Registry:      reg,
 		Introspection: cfg.IntrospectionEnabled(),
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Logger:        logger,
 		Accounts:      vault,
-	})
+	}))
 	c := cors.New(cors.Options{
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept"},
+		AllowedHeaders: allowedHeaders(),
+		ExposedHeaders: exposedHeaders(),
 		MaxAge:         600,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql))))
+	mux.Handle("/graphql", e.wrap(c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
+	e.routes(mux)
 	if cfg.Playground || cfg.Sandbox {
 		opts := playground.Options{Title: "groupgraph", Endpoint: "/graphql", Tabs: exampleTabs}
 		if sandboxToken != "" {

@@ -1,14 +1,16 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/resilience"
+	"github.com/groupgraph/groupgraph/internal/telemetry"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -18,27 +20,55 @@ import (
 // value per process, so that budgets and caches survive a sandbox reset's
 // rebuild of the clients.
 type upstreams struct {
-	redis   redis.UniversalClient
-	budgets map[providers.Kind]*resilience.Budget
-	caches  map[providers.Kind]resilience.Cache
-	wrapped []*resilience.Provider
+	redis     redis.UniversalClient // nil without redis_url
+	prefix    string
+	telemetry *telemetry.Telemetry // nil records nothing
+	budgets   map[providers.Kind]*resilience.Budget
+	caches    map[providers.Kind]resilience.Cache
+
+	mu      sync.Mutex
+	current map[providers.Kind]*resilience.Provider
 }
 
-func newUpstreams(cfg config.Config) (*upstreams, error) {
-	u := &upstreams{budgets: map[providers.Kind]*resilience.Budget{}, caches: map[providers.Kind]resilience.Cache{}}
-	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return nil, fmt.Errorf("redis_url: %w", err)
-		}
-		u.redis = redis.NewClient(opts)
+func newUpstreams(rdb *redis.Client, prefix string, tel *telemetry.Telemetry) *upstreams {
+	u := &upstreams{prefix: prefix, telemetry: tel, budgets: map[providers.Kind]*resilience.Budget{},
+		caches: map[providers.Kind]resilience.Cache{}, current: map[providers.Kind]*resilience.Provider{}}
+	if rdb != nil {
+		u.redis = rdb
 	}
-	return u, nil
+	return u
 }
 
-func (u *upstreams) close() {
-	if u.redis != nil {
-		_ = u.redis.Close()
+// Health reports each platform's circuit breaker state, for /readyz.
+func (u *upstreams) Health() map[string]string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ps := make([]*resilience.Provider, 0, len(u.current))
+	for _, p := range u.current {
+		ps = append(ps, p)
+	}
+	return resilience.Health(ps...)
+}
+
+// metricsObserver turns the resilience layer's events into metrics.
+type metricsObserver struct {
+	resilience.NopObserver
+	m *telemetry.Metrics
+}
+
+func (o metricsObserver) BreakerStateChanged(k providers.Kind, _, to string) {
+	o.m.SetBreakerState(string(k), to)
+}
+
+func (o metricsObserver) CacheHits(_ providers.Kind, n int) {
+	for range n {
+		o.m.CacheLookup("groups", true)
+	}
+}
+
+func (o metricsObserver) CacheMisses(_ providers.Kind, n int) {
+	for range n {
+		o.m.CacheLookup("groups", false)
 	}
 }
 
@@ -57,6 +87,7 @@ func (u *upstreams) budget(k providers.Kind, c config.Upstream) *resilience.Budg
 	}
 	b := resilience.NewBudget(resilience.BudgetOptions{
 		Name: string(k), Limit: limit, Per: time.Duration(c.Budget.Per), Reserve: c.Budget.Reserve, Redis: u.redis,
+		KeyPrefix: u.prefix + "budget:",
 	})
 	u.budgets[k] = b
 	return b
@@ -65,6 +96,11 @@ func (u *upstreams) budget(k providers.Kind, c config.Upstream) *resilience.Budg
 // httpClient returns platform k's HTTP client.
 func (u *upstreams) httpClient(k providers.Kind, c config.Upstream) *http.Client {
 	var mw []func(http.RoundTripper) http.RoundTripper
+	if u.telemetry != nil {
+		mw = append(mw, func(next http.RoundTripper) http.RoundTripper {
+			return u.telemetry.Transport(string(k), next, telemetry.WithMethod(upstreamMethod))
+		})
+	}
 	if b := u.budget(k, c); b != nil {
 		mw = append(mw, b.Transport)
 	}
@@ -87,7 +123,7 @@ func (u *upstreams) wrap(p providers.Provider, c config.Upstream) providers.Prov
 				ttl = 60 * time.Second
 			}
 			if u.redis != nil {
-				cache = resilience.NewRedisCache(u.redis, "", ttl)
+				cache = resilience.NewRedisCache(u.redis, u.prefix+"group:", ttl)
 			} else {
 				cache = resilience.NewMemoryCache(10000, ttl)
 			}
@@ -95,8 +131,13 @@ func (u *upstreams) wrap(p providers.Provider, c config.Upstream) providers.Prov
 		}
 		opts.Cache = cache
 	}
+	if m := u.telemetry.Metrics(); m != nil {
+		opts.Observer = metricsObserver{m: m}
+	}
 	w := resilience.Wrap(p, opts)
-	u.wrapped = append(u.wrapped, w)
+	u.mu.Lock()
+	u.current[k] = w
+	u.mu.Unlock()
 	return &reporting{Provider: w, budget: u.budgets[k]}
 }
 
@@ -114,4 +155,26 @@ func (r *reporting) Status() providers.ProviderStatus {
 		st.Budget = &providers.BudgetStatus{Limit: r.budget.Limit(), Remaining: r.budget.Remaining(), ResetAt: r.budget.ResetAt()}
 	}
 	return st
+}
+
+// upstreamMethod names an upstream call for metrics: the RPC method of
+// Flickr and Upcoming (their method parameter), or the HTTP method and the
+// first path segment after the API root for PageSeeder and Akana.
+func upstreamMethod(r *http.Request) string {
+	if m := r.URL.Query().Get("method"); m != "" {
+		return m
+	}
+	if r.Method == http.MethodPost && r.URL.Path != "" {
+		if err := r.ParseForm(); err == nil {
+			if m := r.PostForm.Get("method"); m != "" {
+				return m
+			}
+		}
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	for _, root := range []string{"ps/service/", "api/"} {
+		path = strings.TrimPrefix(path, root)
+	}
+	first, _, _ := strings.Cut(path, "/")
+	return r.Method + " " + first
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/groupgraph/groupgraph/graph/loaders"
+	"github.com/groupgraph/groupgraph/internal/apq"
+	"github.com/groupgraph/groupgraph/internal/ratelimit"
+	"github.com/groupgraph/groupgraph/internal/telemetry"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -46,12 +49,34 @@ type HandlerConfig struct {
 	// Accounts is the linked-account vault behind viewer.accounts and the
 	// account mutations; nil without a store.
 	Accounts Accounts
+
+	// Limits bound each operation; zero fields take DefaultLimits.
+	Limits Limits
+	// Suggestions keeps "did you mean" hints in validation errors. They
+	// reveal the schema, so they belong to development only.
+	Suggestions bool
+	// PersistedQueries stores Automatic Persisted Queries; nil turns them
+	// off.
+	PersistedQueries apq.Store
+	// Safelist runs only documents already in PersistedQueries (loaded
+	// from client manifests); clients cannot register new ones.
+	Safelist bool
+	// RateLimiter charges each operation to its caller; nil turns rate
+	// limiting off.
+	RateLimiter *ratelimit.Limiter
+	// CSRFPrevention refuses GET and non-JSON POST requests that lack one
+	// of the CSRFHeaders.
+	CSRFPrevention bool
+	// Telemetry records metrics and traces; nil records nothing.
+	Telemetry *telemetry.Telemetry
 }
 
-// NewHandler returns the GraphQL endpoint: request body limit, fresh loaders
-// per request, and gqlgen's executor with the POST, GET and OPTIONS
-// transports, a parsed-query cache, the error presenter and a recover
-// function. Authentication and CORS sit in front of it (see server.go).
+// NewHandler returns the GraphQL endpoint: CSRF prevention, request body
+// limit, fresh loaders per request, and gqlgen's executor with the
+// GraphQL-over-HTTP transport (transport.go), a parsed-query cache,
+// persisted queries, the operation limits and rate limit, the error
+// presenter and a recover function. Authentication and CORS sit in front of
+// it (see server.go).
 func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -63,13 +88,23 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}}))
+	metrics := cfg.Telemetry.Metrics()
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}, Complexity: connectionCosts()}))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
+	srv.AddTransport(httpTransport{})
+	srv.SetQueryCache(countingCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](cfg.QueryCacheSize), name: "query", metrics: metrics})
+	limits := cfg.Limits.withDefaults()
+	if limits.MaxTokens > 0 {
+		srv.SetParserTokenLimit(limits.MaxTokens)
+	}
+	srv.SetDisableSuggestion(!cfg.Suggestions)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	}
+	srv.Use(persistedQueries{store: cfg.PersistedQueries, safelist: cfg.Safelist, metrics: metrics})
+	srv.Use(&guard{limits: limits, introspection: cfg.Introspection, limiter: cfg.RateLimiter, metrics: metrics, logger: logger})
+	if tp := cfg.Telemetry.TracerProvider(); tp != nil {
+		srv.Use(operationTracer(tp))
 	}
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -80,7 +115,14 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.LoaderWait > 0 {
 		opts = append(opts, loaders.WithWait(cfg.LoaderWait))
 	}
-	return limitBody(cfg.MaxBodyBytes, loaders.Middleware(cfg.Registry, srv, opts...))
+	if metrics != nil {
+		opts = append(opts, loaders.WithBatchObserver(func(k providers.Kind, n int) { metrics.ObserveBatch(string(k), n) }))
+	}
+	h := limitBody(cfg.MaxBodyBytes, loaders.Middleware(cfg.Registry, srv, opts...))
+	if cfg.CSRFPrevention {
+		h = preventCSRF(h)
+	}
+	return h
 }
 
 // limitBody reads the whole body up to max bytes before GraphQL sees it, so
@@ -93,22 +135,30 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > max {
-			writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput, fmt.Sprintf("request body larger than %d bytes", max))
+			writeTooLarge(w, r, max)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput, fmt.Sprintf("request body larger than %d bytes", max))
+				writeTooLarge(w, r, max)
 				return
 			}
-			writeError(w, http.StatusBadRequest, codeBadUserInput, "could not read the request body")
+			writeError(w, statusOf(mediaJSON, CodeBadRequest), CodeBadRequest, "could not read the request body")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
+}
+
+func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		media = mediaJSON
+	}
+	writeRequestError(w, media, requestError(CodeRequestTooLarge, fmt.Sprintf("request body larger than %d bytes", max)), nil)
 }
 
 // WriteError answers a request that never reached GraphQL execution with a

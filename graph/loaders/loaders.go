@@ -34,6 +34,7 @@ type Loaders struct {
 	registry *providers.Registry
 	viewer   *providers.Viewer
 	wait     time.Duration
+	observe  BatchObserver
 
 	mu          sync.Mutex
 	groups      map[providers.Kind]*dataloader.Loader[string, *providers.Group]
@@ -143,6 +144,7 @@ func (l *Loaders) groupLoader(k providers.Kind) (*dataloader.Loader[string, *pro
 	if max := p.Capabilities().MaxBatch; max > 0 {
 		opts = append(opts, dataloader.WithBatchCapacity[string, *providers.Group](max))
 	}
+	opts = append(opts, l.batchOptions(k)...)
 	loader := dataloader.NewBatchedLoader(groupBatch(p, acct), opts...)
 	l.groups[k] = loader
 	return loader, nil

@@ -198,6 +198,24 @@ type ProviderInfo struct {
 type Query struct {
 }
 
+// A caller's rate-limit budget. Every operation costs points, one per started
+// hundred of its estimated complexity (a page of 100 connection items costs
+// about one point per field asked of each item); a caller may spend `limit`
+// points per window. An operation costing more than `remaining` is refused with
+// `RATE_LIMITED` (HTTP 429) and costs nothing.
+type RateLimit struct {
+	// The points a caller may spend per window.
+	Limit int `json:"limit"`
+	// The points this operation cost.
+	Cost int `json:"cost"`
+	// The points left in the current window.
+	Remaining int `json:"remaining"`
+	// The points used in the current window, this operation included.
+	Used int `json:"used"`
+	// When the current window ends and the budget is whole again.
+	ResetAt time.Time `json:"resetAt"`
+}
+
 // Which linked account to remove.
 type UnlinkAccountInput struct {
 	// The `id` of a `LinkedAccount` from `viewer.accounts`.

@@ -42,9 +42,6 @@ type Config struct {
 	// Viewers are static development viewers with their tokens and linked
 	// accounts. Real deployments keep viewers in the store.
 	Viewers []Viewer `yaml:"viewers"`
-	// RedisURL, when set (or REDIS_URL), shares the group-details cache and
-	// the upstream budgets between instances.
-	RedisURL string `yaml:"redis_url"`
 	// Sandbox runs every platform's simulator on loopback with seed data.
 	Sandbox bool `yaml:"-"`
 	// SandboxLatency is added to every simulator answer (with a quarter of
@@ -68,6 +65,8 @@ type Config struct {
 	// JWT, when Issuer is set, accepts JWTs from that issuer as access
 	// tokens besides groupgraph's own.
 	JWT JWT `yaml:"jwt"`
+
+	Edge `yaml:",inline"`
 }
 
 // Linking configures the account-linking endpoints under /connect/.
@@ -95,6 +94,52 @@ type JWT struct {
 	// HS256Secret verifies HS256 tokens instead (a shared secret; at least
 	// 32 bytes). Use ${NAME} to keep it out of the file.
 	HS256Secret string `yaml:"hs256_secret"`
+}
+
+// Edge configures the protective and operational envelope around GraphQL
+// execution. A limit of 0 turns that limit off.
+type Edge struct {
+	// MaxDepth bounds field nesting (introspection not counted).
+	MaxDepth int `yaml:"max_depth"`
+	// MaxComplexity bounds an operation's estimated cost, where a
+	// connection costs its page size times its children.
+	MaxComplexity int `yaml:"max_complexity"`
+	// MaxTokens bounds the lexical tokens of a document.
+	MaxTokens int `yaml:"max_tokens"`
+	// MaxAliases bounds the aliased fields of an operation.
+	MaxAliases int `yaml:"max_aliases"`
+	// MaxRootFields bounds the top-level fields of an operation.
+	MaxRootFields int `yaml:"max_root_fields"`
+	// RateLimitPoints is each caller's budget per RateLimitWindow.
+	RateLimitPoints int `yaml:"rate_limit_points"`
+	// RateLimitWindow is the length of a rate-limit window.
+	RateLimitWindow Duration `yaml:"rate_limit_window"`
+	// APQ turns Automatic Persisted Queries on.
+	APQ bool `yaml:"apq"`
+	// APQCacheSize is how many documents the in-memory APQ cache keeps.
+	APQCacheSize int `yaml:"apq_cache_size"`
+	// APQTTL is how long Redis keeps a client-registered document.
+	APQTTL Duration `yaml:"apq_ttl"`
+	// Safelist runs only registered documents (see SafelistManifests and
+	// `groupgraph persisted import`).
+	Safelist bool `yaml:"safelist"`
+	// SafelistManifests are Apollo or Relay persisted-query manifests
+	// loaded at start.
+	SafelistManifests []string `yaml:"safelist_manifests"`
+	// RedisURL is the Redis shared by instances for rate limits and
+	// persisted queries; empty keeps both in memory.
+	RedisURL string `yaml:"redis_url"`
+	// RedisPrefix starts every key groupgraph writes to Redis, so that
+	// several deployments can share one Redis.
+	RedisPrefix string `yaml:"redis_prefix"`
+	// Metrics serves Prometheus metrics at /metrics.
+	Metrics bool `yaml:"metrics"`
+	// OTLPEndpoint is the OTLP/HTTP collector that receives traces; empty
+	// turns tracing off.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// CSRFPrevention refuses GET and non-JSON POST requests without a
+	// preflight-forcing header.
+	CSRFPrevention bool `yaml:"csrf_prevention"`
 }
 
 // Providers holds each platform's settings.
@@ -244,6 +289,12 @@ func Default() Config {
 		RequestTimeout:  Duration(15 * time.Second),
 		ShutdownTimeout: Duration(10 * time.Second),
 		LogLevel:        "info",
+		Edge: Edge{
+			MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
+			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
+			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour), RedisPrefix: "groupgraph:",
+			Metrics: true, CSRFPrevention: true,
+		},
 	}
 }
 
@@ -275,6 +326,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	fs.Bool("playground", false, "serve the GraphiQL playground at / (env GROUPGRAPH_PLAYGROUND)")
 	fs.String("introspection", "", "allow introspection: true or false (env GROUPGRAPH_INTROSPECTION; default: on with the playground)")
 	fs.String("log-level", "", "debug, info, warn or error (env GROUPGRAPH_LOG_LEVEL; default info)")
+	edgeFlags(fs)
 	sandbox := fs.Bool("sandbox", false, "run every platform's simulator on loopback with seed data and a sandbox viewer")
 	sandboxLatency := fs.Duration("sandbox-latency", 0, "in the sandbox, add this latency (plus up to a quarter more) to every simulated platform answer")
 	sandboxReset := fs.Bool("sandbox-reset", false, "ask the sandbox running at -listen to restore its seed data, then exit")
@@ -345,9 +397,6 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	if v, ok := pick("log-level", "GROUPGRAPH_LOG_LEVEL"); ok {
 		cfg.LogLevel = v
 	}
-	if v := getenv("REDIS_URL"); v != "" {
-		cfg.RedisURL = v
-	}
 	if v, ok := pick("data-dir", "GROUPGRAPH_DATA_DIR"); ok {
 		cfg.DataDir = v
 	}
@@ -360,6 +409,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	if v := getenv("GROUPGRAPH_RETURN_URL"); v != "" {
 		cfg.Linking.ReturnURL = v
 	}
+	errs = append(errs, cfg.Edge.apply(pick, getenv)...)
 	cfg.Sandbox = *sandbox
 	cfg.SandboxLatency = Duration(*sandboxLatency)
 	cfg.SandboxReset = *sandboxReset
@@ -412,7 +462,7 @@ func (c Config) validate() error {
 			return fmt.Errorf("viewers[%d]: name and token are required", i)
 		}
 	}
-	return nil
+	return c.Edge.validate()
 }
 
 func splitList(s string) []string {

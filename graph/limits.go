@@ -1,0 +1,249 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/groupgraph/groupgraph/graph/model"
+	"github.com/groupgraph/groupgraph/internal/ratelimit"
+	"github.com/groupgraph/groupgraph/internal/telemetry"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// Limits bound what one operation may ask for. A zero field takes its
+// default (DefaultLimits); a negative one turns that limit off.
+type Limits struct {
+	// MaxDepth is the deepest field nesting, introspection not counted.
+	MaxDepth int
+	// MaxComplexity bounds the estimated cost: every field costs 1 plus its
+	// children, and a connection or nodes list costs its page size (first,
+	// last, or the default page) times its children.
+	MaxComplexity int
+	// MaxTokens bounds the lexical tokens of a document, so that a huge
+	// document is refused before it is parsed.
+	MaxTokens int
+	// MaxAliases bounds the aliased fields, which could otherwise ask for
+	// the same costly field many times.
+	MaxAliases int
+	// MaxRootFields bounds the top-level fields of an operation.
+	MaxRootFields int
+}
+
+// DefaultLimits are the limits used when HandlerConfig leaves them zero.
+func DefaultLimits() Limits {
+	return Limits{MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	for _, p := range []struct{ v, def *int }{
+		{&l.MaxDepth, &d.MaxDepth}, {&l.MaxComplexity, &d.MaxComplexity}, {&l.MaxTokens, &d.MaxTokens},
+		{&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields},
+	} {
+		if *p.v == 0 {
+			*p.v = *p.def
+		}
+	}
+	return l
+}
+
+// connectionCosts are the per-field costs gqlgen's complexity walker uses:
+// a list field costs its length times its children, everything else 1
+// plus its children (gqlgen's default).
+func connectionCosts() ComplexityRoot {
+	var c ComplexityRoot
+	c.Viewer.Memberships = func(child int, first *int, _ *string, last *int, _ *string, _ *model.MembershipFilter, _ *model.MembershipOrder) int {
+		return pageCost(child, first, last)
+	}
+	c.Viewer.VisibleGroups = func(child int, first *int, _ *string, last *int, _ *string, _ []providers.Kind) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + max(1, len(ids))*child }
+	return c
+}
+
+// pageCost is the cost of a connection page: its size times its children.
+// Out-of-range sizes are charged as the largest page; the resolver refuses
+// them anyway.
+func pageCost(child int, first, last *int) int {
+	n := defaultPageSize
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	if n < 0 || n > maxPageSize {
+		n = maxPageSize
+	}
+	return 1 + max(1, n)*child
+}
+
+// rateLimitStats is the operation-context key of the rate-limit result.
+const rateLimitStats = "GroupgraphRateLimit"
+
+// guard is the handler extension that enforces Limits, charges the rate
+// limit, and refuses mutations over GET, after validation and before
+// execution.
+type guard struct {
+	limits Limits
+	es     graphql.ExecutableSchema
+	// introspection is whether __schema and __type may be asked for.
+	introspection bool
+	limiter       *ratelimit.Limiter
+	metrics       *telemetry.Metrics
+	logger        *slog.Logger
+}
+
+var (
+	_ graphql.HandlerExtension        = (*guard)(nil)
+	_ graphql.OperationContextMutator = (*guard)(nil)
+)
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*guard) ExtensionName() string { return "GroupgraphGuard" }
+
+// Validate implements graphql.HandlerExtension.
+func (g *guard) Validate(es graphql.ExecutableSchema) error {
+	g.es = es
+	return nil
+}
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (g *guard) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
+	if httpRequestFrom(ctx).get && op.Operation != ast.Query {
+		return limitError(CodeMethodNotAllowed, fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation), nil)
+	}
+	l := g.limits
+	if l.MaxRootFields > 0 {
+		if n := countRootFields(op.SelectionSet, 0); n > l.MaxRootFields {
+			return limitError(CodeRootFieldLimitExceeded, fmt.Sprintf("the operation has %d root fields; at most %d are allowed", n, l.MaxRootFields),
+				map[string]any{"rootFields": n, "maxRootFields": l.MaxRootFields})
+		}
+	}
+	s := (&shapeWalker{memo: map[string]shape{}}).selectionSet(op.SelectionSet)
+	if s.introspects && !g.introspection {
+		return limitError(CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
+	}
+	if l.MaxDepth > 0 && s.depth > l.MaxDepth {
+		return limitError(CodeDepthLimitExceeded, fmt.Sprintf("the operation is %d fields deep; at most %d are allowed", s.depth, l.MaxDepth),
+			map[string]any{"depth": s.depth, "maxDepth": l.MaxDepth})
+	}
+	if l.MaxAliases > 0 && s.aliases > l.MaxAliases {
+		return limitError(CodeAliasLimitExceeded, fmt.Sprintf("the operation has %d aliases; at most %d are allowed", s.aliases, l.MaxAliases),
+			map[string]any{"aliases": s.aliases, "maxAliases": l.MaxAliases})
+	}
+	cost := s.fields
+	if l.MaxComplexity <= 0 || s.fields <= l.MaxComplexity {
+		// Every field costs at least 1, so the expanded field count is a
+		// lower bound: checking it first keeps the walk below bounded even
+		// for documents that nest fragments to multiply their size.
+		cost = complexity.Calculate(ctx, g.es, op, opCtx.Variables)
+	}
+	if l.MaxComplexity > 0 && cost > l.MaxComplexity {
+		return limitError(CodeComplexityLimit, fmt.Sprintf("the operation's complexity is %d; at most %d is allowed", cost, l.MaxComplexity),
+			map[string]any{"complexity": cost, "maxComplexity": l.MaxComplexity})
+	}
+	return g.charge(ctx, opCtx, cost)
+}
+
+func limitError(code, msg string, ext map[string]any) *gqlerror.Error {
+	if ext == nil {
+		ext = map[string]any{}
+	}
+	ext["code"] = code
+	return &gqlerror.Error{Message: msg, Extensions: ext}
+}
+
+// countRootFields counts the top-level fields, through fragments.
+func countRootFields(set ast.SelectionSet, depth int) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += countRootFields(s.SelectionSet, depth+1)
+		case *ast.FragmentSpread:
+			if s.Definition != nil && depth < 20 {
+				n += countRootFields(s.Definition.SelectionSet, depth+1)
+			}
+		}
+	}
+	return n
+}
+
+// shape is what the guard measures of a selection set, fragments expanded:
+// its depth, its aliases and its field count, the counts saturating at
+// saturate so that a fragment bomb cannot overflow them.
+type shape struct {
+	depth, aliases, fields int
+	introspects            bool
+}
+
+const saturate = 1 << 30
+
+// shapeWalker measures selection sets, measuring each named fragment once
+// so that the walk is linear in the document even when fragments spread
+// other fragments many times.
+type shapeWalker struct {
+	memo     map[string]shape
+	visiting map[string]bool
+}
+
+func (w *shapeWalker) selectionSet(set ast.SelectionSet) shape {
+	var out shape
+	for _, sel := range set {
+		var s shape
+		switch f := sel.(type) {
+		case *ast.Field:
+			if f.Name == "__schema" || f.Name == "__type" {
+				// Introspection is bounded by the schema, and GraphiQL's
+				// own query is deeper than any sane limit.
+				s = shape{depth: 1, fields: 1, introspects: true}
+				break
+			}
+			s = w.selectionSet(f.SelectionSet)
+			s.depth++
+			s.fields = add(s.fields, 1)
+			if f.Alias != "" && f.Alias != f.Name {
+				s.aliases = add(s.aliases, 1)
+			}
+		case *ast.InlineFragment:
+			s = w.selectionSet(f.SelectionSet)
+		case *ast.FragmentSpread:
+			s = w.fragment(f)
+		}
+		out.depth = max(out.depth, s.depth)
+		out.aliases = add(out.aliases, s.aliases)
+		out.fields = add(out.fields, s.fields)
+		out.introspects = out.introspects || s.introspects
+	}
+	return out
+}
+
+func (w *shapeWalker) fragment(f *ast.FragmentSpread) shape {
+	if s, ok := w.memo[f.Name]; ok {
+		return s
+	}
+	if f.Definition == nil || w.visiting[f.Name] {
+		return shape{} // validation refuses unknown and cyclic fragments
+	}
+	if w.visiting == nil {
+		w.visiting = map[string]bool{}
+	}
+	w.visiting[f.Name] = true
+	s := w.selectionSet(f.Definition.SelectionSet)
+	delete(w.visiting, f.Name)
+	w.memo[f.Name] = s
+	return s
+}
+
+func add(a, b int) int { return min(a+b, saturate) }

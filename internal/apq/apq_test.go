@@ -1,0 +1,146 @@
+package apq_test
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/groupgraph/groupgraph/internal/apq"
+)
+
+func TestHashIsTheSHA256APQClientsSend(t *testing.T) {
+	// Apollo Client's hash of this document.
+	const want = "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"
+	if got := apq.Hash("{__typename}"); got != want {
+		t.Errorf("Hash = %s, want %s", got, want)
+	}
+}
+
+func TestMemoryForgetsTheLeastRecentlyUsed(t *testing.T) {
+	ctx := context.Background()
+	m := apq.NewMemory(2)
+	m.Add(ctx, "a", "A")
+	m.Add(ctx, "b", "B")
+	m.Get(ctx, "a")
+	m.Add(ctx, "c", "C")
+	if _, ok := m.Get(ctx, "b"); ok {
+		t.Error("b should have been evicted")
+	}
+	if q, ok := m.Get(ctx, "a"); !ok || q != "A" {
+		t.Errorf("a = %q, %v", q, ok)
+	}
+}
+
+func TestImportManifest(t *testing.T) {
+	q1, q2 := "query A { __typename }", "query B { providers { provider } }"
+	md := md5.Sum([]byte(q2))
+	relayID := hex.EncodeToString(md[:])
+	cases := []struct {
+		name     string
+		manifest string
+		n        int
+		keys     map[string]string
+		err      string
+	}{
+		{
+			name: "an Apollo manifest registers each body under its SHA-256",
+			manifest: fmt.Sprintf(`{"format":"apollo-persisted-query-manifest","version":1,"operations":[
+			  {"id":%q,"name":"A","type":"query","body":%q},{"id":%q,"name":"B","type":"query","body":%q}]}`,
+				apq.Hash(q1), q1, apq.Hash(q2), q2),
+			n: 2, keys: map[string]string{apq.Hash(q1): q1, apq.Hash(q2): q2},
+		},
+		{
+			name:     "a Relay file registers under the SHA-256 and the Relay ID",
+			manifest: fmt.Sprintf(`{%q: %q}`, relayID, q2),
+			n:        1, keys: map[string]string{apq.Hash(q2): q2, relayID: q2},
+		},
+		{name: "an ID that is a SHA-256 of another document is refused",
+			manifest: fmt.Sprintf(`{%q: %q}`, apq.Hash(q1), q2), err: "does not match"},
+		{name: "an empty manifest is refused", manifest: `{}`, err: "no operations"},
+		{name: "an Apollo operation without a body is refused",
+			manifest: `{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id":"x","body":""}]}`, err: "no body"},
+		{name: "an unknown format is refused", manifest: `{"format":"other","operations":[]}`, err: "unknown format"},
+		{name: "a Relay entry that is not a string is refused", manifest: `{"x": 1}`, err: "not a string"},
+		{name: "something that is not JSON is refused", manifest: `<html>`, err: "not a JSON object"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := apq.NewList()
+			n, err := apq.ImportManifest(context.Background(), l, strings.NewReader(tc.manifest))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.err)
+				}
+				if l.Len() != 0 {
+					t.Errorf("a refused manifest registered %d documents", l.Len())
+				}
+				return
+			}
+			if err != nil || n != tc.n {
+				t.Fatalf("ImportManifest = %d, %v; want %d", n, err, tc.n)
+			}
+			for k, want := range tc.keys {
+				if got, ok := l.Get(context.Background(), k); !ok || got != want {
+					t.Errorf("Get(%s) = %q, %v; want %q", k, got, ok, want)
+				}
+			}
+		})
+	}
+}
+
+func TestRedisStore(t *testing.T) {
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		t.Skip("REDIS_URL is not set; skipping the Redis test")
+	}
+	opts, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "groupgraph-test:" + hex.EncodeToString(b[:]) + ":"
+	ctx := context.Background()
+	t.Cleanup(func() {
+		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	t.Run("a document is shared through Redis and expires", func(t *testing.T) {
+		s := apq.NewRedis(rdb, prefix, time.Minute, nil)
+		s.Add(ctx, "h1", "{ __typename }")
+		other := apq.NewRedis(rdb, prefix, time.Minute, nil)
+		if q, ok := other.Get(ctx, "h1"); !ok || q != "{ __typename }" {
+			t.Fatalf("Get = %q, %v", q, ok)
+		}
+		if ttl := rdb.TTL(ctx, prefix+"h1").Val(); ttl <= 0 || ttl > time.Minute {
+			t.Errorf("ttl = %v, want about a minute", ttl)
+		}
+	})
+	t.Run("safelist entries never expire", func(t *testing.T) {
+		s := apq.NewRedis(rdb, prefix, 0, nil)
+		n, err := apq.ImportManifest(ctx, s, strings.NewReader(`{"id1": "{ __typename }"}`))
+		if err != nil || n != 1 {
+			t.Fatal(n, err)
+		}
+		if ttl := rdb.TTL(ctx, prefix+apq.Hash("{ __typename }")).Val(); ttl != -1 {
+			t.Errorf("ttl = %v, want none", ttl)
+		}
+	})
+	t.Run("a missing document is a miss", func(t *testing.T) {
+		if _, ok := apq.NewRedis(rdb, prefix, 0, nil).Get(ctx, "absent"); ok {
+			t.Error("found")
+		}
+	})
+}

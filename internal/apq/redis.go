@@ -1,0 +1,51 @@
+package apq
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultTTL is how long Redis keeps a document registered by a client.
+const DefaultTTL = 24 * time.Hour
+
+// Redis is a Store in Redis shared by every instance. A TTL of zero keeps
+// documents forever, which is what a safelist wants.
+type Redis struct {
+	client redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+	logger *slog.Logger
+}
+
+// NewRedis returns a store keeping documents under prefix (e.g.
+// "groupgraph:apq:") for ttl. Redis failures are logged to logger (nil
+// discards them) and behave as a miss: a client then sends the document
+// again, which costs a round trip but never a failed request.
+func NewRedis(client redis.UniversalClient, prefix string, ttl time.Duration, logger *slog.Logger) *Redis {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Redis{client: client, prefix: prefix, ttl: ttl, logger: logger}
+}
+
+// Get implements Store.
+func (r *Redis) Get(ctx context.Context, hash string) (string, bool) {
+	q, err := r.client.Get(ctx, r.prefix+hash).Result()
+	if err != nil {
+		if err != redis.Nil {
+			r.logger.WarnContext(ctx, "persisted query lookup failed", "err", err)
+		}
+		return "", false
+	}
+	return q, true
+}
+
+// Add implements Store.
+func (r *Redis) Add(ctx context.Context, hash, query string) {
+	if err := r.client.Set(ctx, r.prefix+hash, query, r.ttl).Err(); err != nil {
+		r.logger.WarnContext(ctx, "persisted query store failed", "err", err)
+	}
+}
