@@ -1,0 +1,156 @@
+// Command loadgen measures groupgraph under load against its platforms'
+// simulators, in one process: it starts every simulator on loopback with
+// generated memberships and injected latency, serves groupgraph over them
+// on a loopback port, drives it with concurrent clients, and prints
+// throughput, latency percentiles against the floor the upstream latency
+// sets, upstream calls per query against the minimum the query needs, the
+// share of detail lookups served without an upstream call, and peak RSS.
+//
+//	go run ./cmd/loadgen -clients 50 -requests 2000 -latency 20ms
+//	go run ./cmd/loadgen -scenario all      # also: same-group, budget, growth
+//	go run ./cmd/loadgen -smoke             # CI: seconds; exit 1 above the minimum
+//
+// See BENCHMARKS.md for the measured numbers and how to reproduce them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/groupgraph/groupgraph/internal/loadtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	clients := fs.Int("clients", 50, "concurrent clients")
+	requests := fs.Int("requests", 2000, "requests in all")
+	latency := fs.Duration("latency", 20*time.Millisecond, "latency every simulated platform adds to each answer")
+	jitter := fs.Duration("jitter", -1, "random extra latency, uniform in [0, jitter] (default a quarter of -latency)")
+	memberships := fs.Int("memberships", 25, "memberships per platform of the viewer")
+	query := fs.String("query", "details", "details (memberships with detail-only fields) or list (list fields only)")
+	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
+	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, or all")
+	smoke := fs.Bool("smoke", false, "a few seconds, small N, both cache modes: exit 1 if upstream calls per query exceed the minimum or a request fails")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *jitter < 0 {
+		*jitter = *latency / 4
+	}
+	if *smoke {
+		return runSmoke(ctx, out)
+	}
+	q := loadtest.MembershipsDetailsQuery
+	if *query == "list" {
+		q = loadtest.MembershipsQuery
+	}
+	all := *scenario == "all"
+	if all || *scenario == "load" {
+		modes := []bool{true, false}
+		switch *cache {
+		case "on":
+			modes = []bool{true}
+		case "off":
+			modes = []bool{false}
+		}
+		fmt.Fprintf(out, "== load: %d clients, %d requests, latency %v + up to %v, %d memberships per platform, query %s\n",
+			*clients, *requests, *latency, *jitter, *memberships, *query)
+		for _, warm := range modes {
+			rep, err := load(ctx, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
+				loadtest.Load{Clients: *clients, Requests: *requests, Query: q}, warm)
+			if err != nil {
+				return err
+			}
+			rep.Write(out)
+			for _, s := range rep.OverMinimum() {
+				fmt.Fprintln(out, "  ABOVE MINIMUM:", s)
+			}
+		}
+	}
+	if all || *scenario == "same-group" {
+		r, err := loadtest.SameGroup(ctx, build, 100, *latency)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== same-group: %d viewers ask for the same public Flickr group at once, cold cache, latency %v\n", r.Viewers, *latency)
+		fmt.Fprintf(out, "  upstream detail calls: %d (want 1); failed %d %s; took %v\n", r.DetailCalls, r.Failed, r.FirstFail, r.Elapsed.Round(time.Millisecond))
+	}
+	if all || *scenario == "budget" {
+		r, err := loadtest.Budget(ctx, build, 3600, 300)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== budget: Flickr at %d calls per %v, %d requests needing up to %d calls, cache off\n", r.Limit, r.Per, r.Requests, r.Demand)
+		fmt.Fprintf(out, "  calls reaching Flickr: %d (allowed at most %d); requests refused with PROVIDER_RATE_LIMITED: %d; took %v\n",
+			r.Calls, r.Allowed, r.RateLimited, r.Elapsed.Round(time.Millisecond))
+	}
+	if all || *scenario == "growth" {
+		rows, err := loadtest.Growth(ctx, build, []int{10, 100, 1000}, *latency, 20)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== growth: one viewer, first page of 100 memberships with details, cache off, sequential, latency %v\n", *latency)
+		loadtest.WriteGrowth(out, rows)
+	}
+	return nil
+}
+
+// load measures one load against a fresh fixture and stack.
+func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool) (loadtest.Report, error) {
+	f, err := loadtest.Start(o)
+	if err != nil {
+		return loadtest.Report{}, err
+	}
+	defer f.Close()
+	cfg := loadtest.Config(f)
+	if !warm {
+		loadtest.DisableCache(&cfg.Providers)
+	}
+	s, err := loadtest.Serve(build, cfg, f)
+	if err != nil {
+		return loadtest.Report{}, err
+	}
+	defer s.Close()
+	return loadtest.Measure(ctx, s, f, l, o.Latency, o.Jitter)
+}
+
+// runSmoke is CI's check: small loads, cache on and off, list-only and
+// with details; any request failing or any platform getting more calls
+// per query than the minimum fails it.
+func runSmoke(ctx context.Context, out io.Writer) error {
+	var problems []string
+	for _, q := range []string{loadtest.MembershipsQuery, loadtest.MembershipsDetailsQuery} {
+		for _, warm := range []bool{true, false} {
+			rep, err := load(ctx, loadtest.Options{Memberships: 25, Latency: 2 * time.Millisecond, Jitter: time.Millisecond},
+				loadtest.Load{Clients: 8, Requests: 80, Query: q}, warm)
+			if err != nil {
+				return err
+			}
+			rep.Write(out)
+			problems = append(problems, rep.OverMinimum()...)
+			if rep.Result.Failed > 0 {
+				problems = append(problems, fmt.Sprintf("%d requests failed: %s", rep.Result.Failed, rep.Result.FirstFail))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("smoke failed:\n  %s", strings.Join(problems, "\n  "))
+	}
+	fmt.Fprintln(out, "smoke: upstream calls per query at or below the minimum")
+	return nil
+}
