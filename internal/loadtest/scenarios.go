@@ -259,3 +259,10 @@ func DisableCache(p *config.Providers) {
 		u.Cache = &off
 	}
 }
+
+// SetTimeout sets every platform's per-call timeout in p.
+func SetTimeout(p *config.Providers, d time.Duration) {
+	for _, u := range upstreams(p) {
+		u.Timeout = config.Duration(d)
+	}
+}
