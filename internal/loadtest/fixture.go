@@ -498,5 +498,8 @@ func (f *Fixture) Close() {
 	defer cancel()
 	for _, s := range f.servers {
 		_ = s.Shutdown(ctx)
+		// Shutdown leaves alone a connection the client dialed but has
+		// not used yet (a transport may dial ahead); close those too.
+		_ = s.Close()
 	}
 }

@@ -71,6 +71,7 @@ func (s *Stack) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.srv.Shutdown(ctx)
+	_ = s.srv.Close()
 	s.client.CloseIdleConnections()
 	s.release()
 }
