@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  upstream detail calls: %d (want 1); failed %d %s; took %v\n", r.DetailCalls, r.Failed, r.FirstFail, r.Elapsed.Round(time.Millisecond))
 	}
 	if all || *scenario == "budget" {
-		r, err := loadtest.Budget(ctx, build, 3600, 300)
+		r, err := loadtest.Budget(ctx, build, 3600, 600)
 		if err != nil {
 			return err
 		}
