@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -211,6 +212,26 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 // names, where entries never expire and every instance sees them. Without
 // Redis there is nothing lasting to import into: list the manifest under
 // safelist_manifests instead, which loads it at every start.
+// runPersisted is `groupgraph persisted import FILE [flags]`: it loads a
+// client's persisted-query manifest (Apollo or Relay) into the Redis every
+// instance reads, where its documents never expire.
+func runPersisted(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[0] != "import" {
+		return errors.New("usage: groupgraph persisted import FILE [-config FILE] [-redis-url URL]")
+	}
+	cfg, err := config.Load(args[2:], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	n, err := importPersisted(ctx, cfg, args[1])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d persisted documents from %s\n", n, args[1])
+	return nil
+}
+
+// importPersisted loads one manifest into the shared Redis.
 func importPersisted(ctx context.Context, cfg config.Config, path string) (int, error) {
 	if cfg.RedisURL == "" {
 		return 0, errors.New("persisted import needs redis_url (env REDIS_URL); without Redis, list the manifest under safelist_manifests")

@@ -60,8 +60,13 @@ and start with -config groupgraph.yaml, or try everything locally with: go run .
 // run is the whole program, parameterised for tests: it serves until ctx is
 // cancelled, then drains in-flight requests and returns.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if isSubcommand(args) {
+	switch {
+	case isSubcommand(args):
 		return runCLI(ctx, args, getenv, stdout, stderr)
+	case len(args) > 0 && args[0] == "load":
+		return runLoad(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "persisted":
+		return runPersisted(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
@@ -176,18 +181,10 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
 	e.breakers = up
 	build := func() (http.Handler, *providers.Registry, error) {
-		ps, err := newProviders(cfg.Providers, store.NewCredentialSink(st), up)
+		reg, ps, err := newRegistry(cfg.Providers, up, st, logger)
 		if err != nil {
 			return nil, nil, err
 		}
-		// Outermost the resilience layer (retries, breaker, shared cache),
-		// inside it the account bookkeeping, so that every attempt that
-		// reaches a platform marks its account and audits its leave.
-		decorated := make([]providers.Provider, 0, len(ps.all))
-		for _, p := range ps.all {
-			decorated = append(decorated, up.wrap(accounts.Decorate(p, st, logger), upstreamOf(cfg.Providers, p.Kind())))
-		}
-		reg := providers.NewRegistry(decorated...)
 		viewers, err := staticViewers(cfg.Viewers, reg)
 		if err != nil {
 			return nil, nil, err
@@ -339,6 +336,29 @@ type platformClients struct {
 	pageseeder *pageseeder.Client
 	upcoming   *upcoming.Client
 	akana      *akana.Client
+}
+
+// newRegistry builds every configured platform's client and wraps it:
+// outermost the resilience layer (retries, breaker, shared cache), inside it
+// the account bookkeeping when there is a store, so that every attempt that
+// reaches a platform marks its account and audits its leave.
+func newRegistry(cfg config.Providers, up *upstreams, st store.Store, logger *slog.Logger) (*providers.Registry, platformClients, error) {
+	var sink providers.CredentialSink
+	if st != nil {
+		sink = store.NewCredentialSink(st)
+	}
+	ps, err := newProviders(cfg, sink, up)
+	if err != nil {
+		return nil, ps, err
+	}
+	decorated := make([]providers.Provider, 0, len(ps.all))
+	for _, p := range ps.all {
+		if st != nil {
+			p = accounts.Decorate(p, st, logger)
+		}
+		decorated = append(decorated, up.wrap(p, upstreamOf(cfg, p.Kind())))
+	}
+	return providers.NewRegistry(decorated...), ps, nil
 }
 
 // upstreamOf returns the shared upstream settings of platform k.

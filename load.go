@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/groupgraph/groupgraph/internal/auth"
+	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/loadtest"
+	"github.com/groupgraph/groupgraph/providers"
+)
+
+// runLoad is `groupgraph load`: the load scenario over the server's own
+// wiring (buildStack) and every platform's simulator, in one process. It
+// prints throughput, latency percentiles against the floor the upstream
+// latency sets, upstream calls per query against the minimum the query
+// needs, the share of detail lookups served without an upstream call, and
+// peak RSS. See BENCHMARKS.md.
+func runLoad(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("groupgraph load", flag.ContinueOnError)
+	fs.SetOutput(out)
+	clients := fs.Int("clients", 50, "concurrent clients")
+	requests := fs.Int("requests", 2000, "requests in all")
+	latency := fs.Duration("latency", 20*time.Millisecond, "latency every simulated platform adds to each answer")
+	jitter := fs.Duration("jitter", -1, "random extra latency, uniform in [0, jitter] (default a quarter of -latency)")
+	memberships := fs.Int("memberships", 25, "memberships per platform of the viewer")
+	query := fs.String("query", "details", "details (memberships with detail-only fields) or list (list fields only)")
+	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
+	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, or all")
+	smoke := fs.Bool("smoke", false, "a few seconds, small N, both cache modes: exit 1 if upstream calls per query exceed the minimum or a request fails")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *jitter < 0 {
+		*jitter = *latency / 4
+	}
+	if *smoke {
+		return runSmoke(ctx, out)
+	}
+	q := loadtest.MembershipsDetailsQuery
+	if *query == "list" {
+		q = loadtest.MembershipsQuery
+	}
+	all := *scenario == "all"
+	if all || *scenario == "load" {
+		modes := []bool{true, false}
+		switch *cache {
+		case "on":
+			modes = []bool{true}
+		case "off":
+			modes = []bool{false}
+		}
+		fmt.Fprintf(out, "== load: %d clients, %d requests, latency %v + up to %v, %d memberships per platform, query %s\n",
+			*clients, *requests, *latency, *jitter, *memberships, *query)
+		for _, warm := range modes {
+			rep, err := load(ctx, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
+				loadtest.Load{Clients: *clients, Requests: *requests, Query: q}, warm)
+			if err != nil {
+				return err
+			}
+			rep.Write(out)
+			for _, s := range rep.OverMinimum() {
+				fmt.Fprintln(out, "  ABOVE MINIMUM:", s)
+			}
+		}
+	}
+	if all || *scenario == "same-group" {
+		r, err := loadtest.SameGroup(ctx, buildStack, 100, *latency)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== same-group: %d viewers ask for the same public Flickr group at once, cold cache, latency %v\n", r.Viewers, *latency)
+		fmt.Fprintf(out, "  upstream detail calls: %d (want 1); failed %d %s; took %v\n", r.DetailCalls, r.Failed, r.FirstFail, r.Elapsed.Round(time.Millisecond))
+	}
+	if all || *scenario == "budget" {
+		r, err := loadtest.Budget(ctx, buildStack, 3600, 600)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== budget: Flickr at %d calls per %v, %d requests needing up to %d calls, cache off\n", r.Limit, r.Per, r.Requests, r.Demand)
+		fmt.Fprintf(out, "  calls reaching Flickr: %d (allowed at most %d); requests refused with PROVIDER_RATE_LIMITED: %d; took %v\n",
+			r.Calls, r.Allowed, r.RateLimited, r.Elapsed.Round(time.Millisecond))
+	}
+	if all || *scenario == "growth" {
+		rows, err := loadtest.Growth(ctx, buildStack, []int{10, 100, 1000}, *latency, 20)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "== growth: one viewer, first page of 100 memberships with details, cache off, sequential, latency %v\n", *latency)
+		loadtest.WriteGrowth(out, rows)
+	}
+	return nil
+}
+
+// load measures one load against a fresh fixture and stack.
+func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool) (loadtest.Report, error) {
+	f, err := loadtest.Start(o)
+	if err != nil {
+		return loadtest.Report{}, err
+	}
+	defer f.Close()
+	cfg := loadtest.Config(f)
+	if !warm {
+		loadtest.DisableCache(&cfg.Providers)
+	}
+	s, err := loadtest.Serve(buildStack, cfg, f)
+	if err != nil {
+		return loadtest.Report{}, err
+	}
+	defer s.Close()
+	return loadtest.Measure(ctx, s, f, l, o.Latency, o.Jitter)
+}
+
+// runSmoke is CI's check: small loads, cache on and off, list-only and
+// with details; any request failing or any platform getting more calls
+// per query than the minimum fails it.
+func runSmoke(ctx context.Context, out io.Writer) error {
+	var problems []string
+	for _, q := range []string{loadtest.MembershipsQuery, loadtest.MembershipsDetailsQuery} {
+		for _, warm := range []bool{true, false} {
+			rep, err := load(ctx, loadtest.Options{Memberships: 25, Latency: 2 * time.Millisecond, Jitter: time.Millisecond},
+				loadtest.Load{Clients: 8, Requests: 80, Query: q}, warm)
+			if err != nil {
+				return err
+			}
+			rep.Write(out)
+			problems = append(problems, rep.OverMinimum()...)
+			if rep.Result.Failed > 0 {
+				problems = append(problems, fmt.Sprintf("%d requests failed: %s", rep.Result.Failed, rep.Result.FirstFail))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("smoke failed:\n  %s", strings.Join(problems, "\n  "))
+	}
+	fmt.Fprintln(out, "smoke: upstream calls per query at or below the minimum")
+	return nil
+}
+
+// buildStack wires groupgraph exactly as the server does (newUpstreams,
+// newProviders, newHandler), for the load scenarios, benchmarks and fault
+// tests.
+func buildStack(cfg config.Config, viewers map[string]*providers.Viewer) (http.Handler, *providers.Registry, func(), error) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e, err := newEdge(context.Background(), cfg, logger)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
+	reg, _, err := newRegistry(cfg.Providers, up, nil, logger)
+	if err != nil {
+		e.close()
+		return nil, nil, nil, err
+	}
+	h := newHandler(cfg, reg, auth.NewStatic(viewers), "", logger, nil, e)
+	return h, reg, e.close, nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/groupgraph/groupgraph/internal/loadtest"
+)
+
+// These run the load scenarios over the server's own wiring, small enough
+// for the suite. `groupgraph load` runs them at full size (see BENCHMARKS.md).
+
+func TestUpstreamCallsPerQueryStayAtTheMinimum(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		query string
+		warm  bool
+	}{
+		{"list fields, cache on", loadtest.MembershipsQuery, true},
+		{"details, cold", loadtest.MembershipsDetailsQuery, false},
+		{"details, warm", loadtest.MembershipsDetailsQuery, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := loadtest.Start(loadtest.Options{Memberships: 25, Latency: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			cfg := loadtest.Config(f)
+			if !c.warm {
+				loadtest.DisableCache(&cfg.Providers)
+			}
+			s, err := loadtest.Serve(buildStack, cfg, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			rep, err := loadtest.Measure(context.Background(), s, f, loadtest.Load{Clients: 4, Requests: 12, Query: c.query}, time.Millisecond, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Result.Failed > 0 {
+				t.Fatalf("%d failed: %s", rep.Result.Failed, rep.Result.FirstFail)
+			}
+			if over := rep.OverMinimum(); len(over) > 0 {
+				t.Errorf("above the minimum: %v", over)
+			}
+			if c.warm != rep.Warm && c.query == loadtest.MembershipsDetailsQuery {
+				t.Errorf("warm = %v, want %v", rep.Warm, c.warm)
+			}
+		})
+	}
+}
+
+func TestAHundredViewersAskingForOnePublicGroupCauseOneUpstreamCall(t *testing.T) {
+	r, err := loadtest.SameGroup(context.Background(), buildStack, 100, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed > 0 {
+		t.Fatalf("%d failed: %s", r.Failed, r.FirstFail)
+	}
+	if r.DetailCalls != 1 {
+		t.Errorf("%d upstream detail calls for one group asked by %d viewers, want 1", r.DetailCalls, r.Viewers)
+	}
+}
+
+func TestTheFlickrBudgetIsNeverExceeded(t *testing.T) {
+	// 100 calls an hour against a load needing up to 40×26: the same
+	// property as 3,600 an hour, in a fraction of the time.
+	r, err := loadtest.Budget(context.Background(), buildStack, 100, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Calls > r.Allowed {
+		t.Errorf("%d calls reached Flickr, budget allowed %d", r.Calls, r.Allowed)
+	}
+	if r.RateLimited == 0 {
+		t.Errorf("no request was refused with PROVIDER_RATE_LIMITED; the load did not exceed the budget (%d calls)", r.Calls)
+	}
+}
