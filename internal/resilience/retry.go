@@ -70,7 +70,7 @@ const (
 // together do not come back together; the platform's Retry-After advice wins
 // when it asks for longer, and a wait that would cross ctx's deadline is not
 // worth starting.
-func (p *Provider) nextWait(ctx context.Context, attempt int, err error) (time.Duration, string) {
+func (p *Provider) nextWait(ctx context.Context, attempt int, took time.Duration, err error) (time.Duration, string) {
 	d := p.opts.BaseDelay << (attempt - 1)
 	if d <= 0 || d > p.opts.MaxDelay {
 		d = p.opts.MaxDelay
@@ -82,7 +82,12 @@ func (p *Provider) nextWait(ctx context.Context, attempt int, err error) (time.D
 		}
 		d = max(d, ra)
 	}
-	if dl, ok := ctx.Deadline(); ok && !time.Now().Add(d).Before(dl) {
+	// A retry must fit in what is left of the caller's deadline with room
+	// to spare: the next attempt may take as long as the last one did (a
+	// platform that hangs until the per-call timeout), and the rest of the
+	// request (other platforms' detail calls) needs time after it. So retry
+	// only while twice the last attempt fits after the backoff.
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Add(d+2*took).Before(dl) {
 		return 0, refusedDeadline
 	}
 	return d, ""
@@ -113,12 +118,14 @@ func call[T any](ctx context.Context, p *Provider, op string, read bool, fn func
 			var zero T
 			return zero, err
 		}
+		start := time.Now()
 		res, err := fn(ctx)
+		took := time.Since(start)
 		done(ctx, err)
 		if err == nil || !read || !providers.Retryable(err) || isCircuitOpen(err) || attempt >= p.opts.MaxAttempts {
 			return res, err
 		}
-		wait, refused := p.nextWait(ctx, attempt, err)
+		wait, refused := p.nextWait(ctx, attempt, took, err)
 		if refused == "" && !p.retries.withdraw() {
 			refused = refusedBudget
 		}
