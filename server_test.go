@@ -247,3 +247,36 @@ func TestAFailingPlatformOpensItsCircuitAndTheRestIsServed(t *testing.T) {
 		t.Errorf("an open circuit took %v to fail", took)
 	}
 }
+
+func TestMetricsCountRealUpstreamCallsAndReadinessShowsCircuits(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	token := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())[1]
+	post(t, url, token, `query Mine { viewer { memberships(first: 100) { nodes { group { description } } } } }`)
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	scrape := string(b)
+	for _, want := range []string{
+		`groupgraph_requests_total{operation="Mine",outcome="ok"} 1`,
+		`groupgraph_upstream_requests_total{method="flickr.people.getGroups",outcome="ok",provider="flickr"} 1`,
+		`groupgraph_upstream_requests_total{method="group.getMyGroups",outcome="ok",provider="upcoming"} 1`,
+		`groupgraph_upstream_requests_total{method="GET self",outcome="ok",provider="pageseeder"} 1`,
+		`provider="akana"`,
+	} {
+		if !strings.Contains(scrape, want) {
+			t.Errorf("the scrape lacks %s", want)
+		}
+	}
+	resp, err = http.Get(url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"flickr":"closed"`) || !strings.Contains(string(b), `"store":"ok"`) {
+		t.Fatalf("/readyz = %d %s", resp.StatusCode, b)
+	}
+}
