@@ -76,16 +76,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return resetSandbox(ctx, cfg.Listen, stdout)
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
+	// Listen first, so that the wiring knows the real address (":0" picks
+	// a port): the sandbox's banner and its account-linking callbacks use it.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	cfg.Listen = ln.Addr().String()
 	app, err := newApp(ctx, cfg, getenv, logger)
 	if err != nil {
 		return err
 	}
 	defer app.close()
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	srv := &http.Server{
 		Handler:           app.handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -136,12 +140,21 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 	var sb *sandbox.Sandbox
 	if cfg.Sandbox {
 		var err error
-		sb, err = sandbox.Start(sandbox.Options{Latency: time.Duration(cfg.SandboxLatency), Jitter: time.Duration(cfg.SandboxLatency) / 4, FaultRates: cfg.SandboxFaults})
+		if cfg.Linking.PublicURL == "" {
+			cfg.Linking.PublicURL = "http://" + cfg.Listen
+		}
+		sb, err = sandbox.Start(sandbox.Options{
+			Latency: time.Duration(cfg.SandboxLatency), Jitter: time.Duration(cfg.SandboxLatency) / 4, FaultRates: cfg.SandboxFaults,
+			PublicURL: cfg.Linking.PublicURL,
+		})
 		if err != nil {
 			return nil, err
 		}
 		a.closers = append(a.closers, sb.Close)
 		cfg.Providers = sb.Providers()
+		if cfg.Linking.UpcomingApprovalURL == "" {
+			cfg.Linking.UpcomingApprovalURL = sb.UpcomingApprovalURL()
+		}
 	}
 	if !anyProvider(cfg.Providers) {
 		a.close()

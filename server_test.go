@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"regexp"
 	"strings"
 	"sync"
@@ -278,5 +280,40 @@ func TestMetricsCountRealUpstreamCallsAndReadinessShowsCircuits(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"flickr":"closed"`) || !strings.Contains(string(b), `"store":"ok"`) {
 		t.Fatalf("/readyz = %d %s", resp.StatusCode, b)
+	}
+}
+
+// TestAccountsCanBeLinkedInTheSandbox runs each redirect flow the way a web
+// frontend does: POST /connect/{provider} with the bearer token, then a
+// browser (a cookie jar, following redirects) through the simulator's
+// approval page back to the callback.
+func TestAccountsCanBeLinkedInTheSandbox(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	token := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())[1]
+	for _, p := range []string{"flickr", "pageseeder", "upcoming"} {
+		t.Run(p, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, url+"/connect/"+p, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var start struct{ AuthorizeURL string }
+			err = json.NewDecoder(resp.Body).Decode(&start)
+			resp.Body.Close()
+			if err != nil || start.AuthorizeURL == "" {
+				t.Fatalf("start: %d %v", resp.StatusCode, err)
+			}
+			jar, _ := cookiejar.New(nil)
+			browser := &http.Client{Jar: jar}
+			resp, err = browser.Get(start.AuthorizeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Request.URL.Query().Get("linked"); got != p {
+				t.Fatalf("the flow ended at %s, want ?linked=%s", resp.Request.URL, p)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,10 @@ type Options struct {
 	// FaultRates makes a platform fail that share (0 to 1) of its requests
 	// with its own "temporarily unavailable" answer.
 	FaultRates map[providers.Kind]float64
+	// PublicURL is groupgraph's own base URL: PageSeeder's sandbox OAuth
+	// client is registered with its account-linking callback, so that
+	// linking works in the sandbox too.
+	PublicURL string
 }
 
 // Sandbox is a set of running simulators.
@@ -64,7 +69,13 @@ func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // platforms lists every simulator the sandbox runs.
-func platforms() []*platform {
+func platforms(opts Options) []*platform {
+	pageseederCallback := pageseedertest.SandboxRedirectURL
+	upcomingCallback := ""
+	if base := strings.TrimSuffix(opts.PublicURL, "/"); base != "" {
+		pageseederCallback = base + "/connect/pageseeder/callback"
+		upcomingCallback = base + "/connect/upcoming/callback"
+	}
 	return []*platform{
 		{
 			kind: providers.Flickr,
@@ -87,6 +98,10 @@ func platforms() []*platform {
 			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
 				sim := upcomingtest.New()
 				acct := sim.SeedSandbox()
+				if upcomingCallback != "" {
+					sim.SetCallback(upcomingtest.SandboxAPIKey, upcomingCallback)
+					sim.AutoApprove(upcomingtest.SandboxUserID)
+				}
 				return sim, sim.Faults(), acct, nil
 			},
 			configure: func(p *config.Providers, base string) {
@@ -102,6 +117,8 @@ func platforms() []*platform {
 			seed: func() (http.Handler, *fault.Injector, providers.Account, error) {
 				sim := pageseedertest.New()
 				acct, err := sim.SeedSandbox()
+				sim.AddClient(pageseedertest.OAuthClient{ID: pageseedertest.SandboxClientID, Secret: pageseedertest.SandboxClientSecret,
+					Grant: "authorization_code", RedirectURL: pageseederCallback})
 				sim.AuthorizeAs(pageseedertest.SandboxMemberID)
 				return sim, sim.Faults(), acct, err
 			},
@@ -110,7 +127,7 @@ func platforms() []*platform {
 					Upstream:     config.Upstream{BaseURL: base},
 					ClientID:     pageseedertest.SandboxClientID,
 					ClientSecret: pageseedertest.SandboxClientSecret,
-					RedirectURL:  pageseedertest.SandboxRedirectURL,
+					RedirectURL:  pageseederCallback,
 				}
 			},
 		},
@@ -133,7 +150,7 @@ func platforms() []*platform {
 
 // Start seeds every simulator and serves each on its own loopback port.
 func Start(opts Options) (*Sandbox, error) {
-	s := &Sandbox{opts: opts, platforms: platforms()}
+	s := &Sandbox{opts: opts, platforms: platforms(opts)}
 	for _, p := range s.platforms {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -197,6 +214,17 @@ func (s *Sandbox) Providers() config.Providers {
 		pl.configure(&p, pl.base)
 	}
 	return p
+}
+
+// UpcomingApprovalURL is the Upcoming simulator's approval page for the
+// sandbox application, for the account-linking flow.
+func (s *Sandbox) UpcomingApprovalURL() string {
+	for _, p := range s.platforms {
+		if p.kind == providers.Upcoming {
+			return p.base + upcomingtest.ApprovalPath + "?api_key=" + upcomingtest.SandboxAPIKey
+		}
+	}
+	return ""
 }
 
 // Viewer returns the sandbox viewer, linked to every simulator.

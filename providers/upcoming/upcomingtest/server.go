@@ -107,6 +107,10 @@ type Server struct {
 	tokens  map[string]grant
 	frobs   map[string]grant
 	calls   map[string]int
+	// callbacks are the applications' registered callback URLs, by api key;
+	// approver is the user the approval page approves as (0: it refuses).
+	callbacks map[string]string
+	approver  int64
 }
 
 // New returns an empty simulator: no api keys, users or groups. Timestamps
@@ -125,11 +129,14 @@ func New() *Server {
 		tokens:  map[string]grant{},
 		frobs:   map[string]grant{},
 		calls:   map[string]int{},
+
+		callbacks: map[string]string{},
 	}
 	s.faults.Custom = s.temporarilyUnavailable
 	mux := http.NewServeMux()
 	mux.HandleFunc(Path, s.serveGateway)
 	mux.HandleFunc(Path[:len(Path)-1], s.serveGateway)
+	mux.HandleFunc("GET "+ApprovalPath, s.serveApproval)
 	s.handler = s.faults.Wrap(mux)
 	return s
 }
