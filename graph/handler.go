@@ -3,7 +3,6 @@ package graph
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,18 +133,19 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		tooLarge := requestError(CodeRequestTooLarge, fmt.Sprintf("request body larger than %d bytes", max))
 		if r.ContentLength > max {
-			writeTooLarge(w, r, max)
+			writeBodyError(w, r, tooLarge)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				writeTooLarge(w, r, max)
+				writeBodyError(w, r, tooLarge)
 				return
 			}
-			writeError(w, statusOf(mediaJSON, CodeBadRequest), CodeBadRequest, "could not read the request body")
+			writeBodyError(w, r, requestError(CodeBadRequest, "could not read the request body"))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -153,28 +153,12 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
-func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+// writeBodyError answers a request whose body could not be taken, in the
+// media type the client accepts.
+func writeBodyError(w http.ResponseWriter, r *http.Request, errs gqlerror.List) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		media = mediaJSON
 	}
-	writeRequestError(w, media, requestError(CodeRequestTooLarge, fmt.Sprintf("request body larger than %d bytes", max)), nil)
+	writeRequestError(w, media, errs, nil)
 }
-
-// WriteError answers a request that never reached GraphQL execution with a
-// GraphQL-shaped error body and no data entry.
-func WriteError(w http.ResponseWriter, status int, code, msg string) {
-	writeError(w, status, code, msg)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	resp := struct {
-		Errors gqlerror.List `json:"errors"`
-	}{gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(resp)
-}
-
-// CodeUnauthenticated is the code of a request without valid credentials.
-const CodeUnauthenticated = codeUnauthenticated

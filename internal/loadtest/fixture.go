@@ -414,9 +414,6 @@ func Token(i int) string { return fmt.Sprintf("token-%d", i+1) }
 // Kinds returns the simulated platforms.
 func (f *Fixture) Kinds() []providers.Kind { return f.opts.Kinds }
 
-// Memberships is how many groups each viewer belongs to on each platform.
-func (f *Fixture) Memberships() int { return f.opts.Memberships }
-
 // Faults returns platform k's fault injector.
 func (f *Fixture) Faults(k providers.Kind) *fault.Injector { return f.faults[k] }
 

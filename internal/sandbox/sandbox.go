@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,7 +56,6 @@ type platform struct {
 	kind    providers.Kind
 	base    string
 	handler atomic.Pointer[http.Handler]
-	faults  *fault.Injector
 	// seed creates a fresh, seeded simulator and returns it with the
 	// sandbox account and its fault injector.
 	seed func() (http.Handler, *fault.Injector, providers.Account, error)
@@ -183,27 +182,17 @@ func (s *Sandbox) Reset() error {
 			return fmt.Errorf("sandbox %s: %w", p.kind, err)
 		}
 		inj.Set(fault.Config{Latency: s.opts.Latency, Jitter: s.opts.Jitter, Rate: s.opts.FaultRates[p.kind], Kind: fault.Custom})
-		p.faults = inj
 		p.handler.Store(&h)
 		if acct.ID == "" {
 			acct.ID = "sandbox-" + string(p.kind)
 		}
 		viewer.Accounts = append(viewer.Accounts, acct)
 	}
-	sort.Slice(viewer.Accounts, func(i, j int) bool {
-		return rank(viewer.Accounts[i].Provider) < rank(viewer.Accounts[j].Provider)
+	slices.SortFunc(viewer.Accounts, func(a, b providers.Account) int {
+		return slices.Index(providers.Kinds, a.Provider) - slices.Index(providers.Kinds, b.Provider)
 	})
 	s.viewer.Store(viewer)
 	return nil
-}
-
-func rank(k providers.Kind) int {
-	for i, known := range providers.Kinds {
-		if k == known {
-			return i
-		}
-	}
-	return len(providers.Kinds)
 }
 
 // Providers returns the provider configuration that points at the
@@ -237,16 +226,6 @@ func (s *Sandbox) Kinds() []providers.Kind {
 		ks = append(ks, p.kind)
 	}
 	return ks
-}
-
-// Faults returns platform k's fault injector, for tests and benchmarks.
-func (s *Sandbox) Faults(k providers.Kind) (*fault.Injector, bool) {
-	for _, p := range s.platforms {
-		if p.kind == k {
-			return p.faults, true
-		}
-	}
-	return nil, false
 }
 
 // Close stops every simulator.

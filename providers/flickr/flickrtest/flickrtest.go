@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -372,5 +371,3 @@ func newID(prefix string, n int) string {
 	_, _ = rand.Read(b)
 	return prefix + hex.EncodeToString(b)
 }
-
-func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
