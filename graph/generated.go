@@ -30,14 +30,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	AkanaGroupDetails() AkanaGroupDetailsResolver
-	FlickrGroupDetails() FlickrGroupDetailsResolver
-	Group() GroupResolver
-	Membership() MembershipResolver
 	Mutation() MutationResolver
-	PageSeederGroupDetails() PageSeederGroupDetailsResolver
 	Query() QueryResolver
-	UpcomingGroupDetails() UpcomingGroupDetailsResolver
 	User() UserResolver
 	Viewer() ViewerResolver
 }
@@ -108,7 +102,7 @@ type ComplexityRoot struct {
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		Details          func(childComplexity int) int
-		ID               func(childComplexity int) int
+		GlobalID         func(childComplexity int) int
 		IconURL          func(childComplexity int) int
 		JoinPolicy       func(childComplexity int) int
 		MemberCount      func(childComplexity int) int
@@ -116,6 +110,7 @@ type ComplexityRoot struct {
 		Owner            func(childComplexity int) int
 		PoolCount        func(childComplexity int) int
 		Provider         func(childComplexity int) int
+		ProviderID       func(childComplexity int) int
 		TopicCount       func(childComplexity int) int
 		URL              func(childComplexity int) int
 		ViewerCanLeave   func(childComplexity int) int
@@ -163,8 +158,8 @@ type ComplexityRoot struct {
 	}
 
 	Membership struct {
+		GlobalID             func(childComplexity int) int
 		Group                func(childComplexity int) int
-		ID                   func(childComplexity int) int
 		Inherited            func(childComplexity int) int
 		InheritedFrom        func(childComplexity int) int
 		JoinedAt             func(childComplexity int) int
@@ -303,94 +298,19 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type AkanaGroupDetailsResolver interface {
-	ResourceType(ctx context.Context, obj *model.AkanaGroupDetails) (*string, error)
-	VisibilityName(ctx context.Context, obj *model.AkanaGroupDetails) (*string, error)
-
-	AvatarURL(ctx context.Context, obj *model.AkanaGroupDetails) (*string, error)
-	DetailsLink(ctx context.Context, obj *model.AkanaGroupDetails) (*string, error)
-}
-type FlickrGroupDetailsResolver interface {
-	Privacy(ctx context.Context, obj *model.FlickrGroupDetails) (*int, error)
-
-	PathAlias(ctx context.Context, obj *model.FlickrGroupDetails) (*string, error)
-	Lang(ctx context.Context, obj *model.FlickrGroupDetails) (*string, error)
-	PoolModerated(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error)
-	Rules(ctx context.Context, obj *model.FlickrGroupDetails) (*string, error)
-	Throttle(ctx context.Context, obj *model.FlickrGroupDetails) (*providers.FlickrThrottle, error)
-	Restrictions(ctx context.Context, obj *model.FlickrGroupDetails) (*providers.FlickrRestrictions, error)
-	Roles(ctx context.Context, obj *model.FlickrGroupDetails) (*providers.FlickrRoles, error)
-	ViewerIsMember(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error)
-	ViewerIsModerator(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error)
-	ViewerIsAdmin(ctx context.Context, obj *model.FlickrGroupDetails) (*bool, error)
-}
-type GroupResolver interface {
-	ID(ctx context.Context, obj *providers.Group) (string, error)
-
-	Description(ctx context.Context, obj *providers.Group) (*string, error)
-	URL(ctx context.Context, obj *providers.Group) (*string, error)
-	IconURL(ctx context.Context, obj *providers.Group) (*string, error)
-	MemberCount(ctx context.Context, obj *providers.Group) (*int, error)
-	TopicCount(ctx context.Context, obj *providers.Group) (*int, error)
-	PoolCount(ctx context.Context, obj *providers.Group) (*int, error)
-	Visibility(ctx context.Context, obj *providers.Group) (*providers.Visibility, error)
-	JoinPolicy(ctx context.Context, obj *providers.Group) (*providers.JoinPolicy, error)
-	AgeRestricted(ctx context.Context, obj *providers.Group) (*bool, error)
-	CreatedAt(ctx context.Context, obj *providers.Group) (*time.Time, error)
-	Owner(ctx context.Context, obj *providers.Group) (*providers.User, error)
-	Details(ctx context.Context, obj *providers.Group) (model.GroupDetails, error)
-	ViewerMembership(ctx context.Context, obj *providers.Group) (*providers.Membership, error)
-	ViewerCanLeave(ctx context.Context, obj *providers.Group) (*bool, error)
-}
-type MembershipResolver interface {
-	ID(ctx context.Context, obj *providers.Membership) (string, error)
-
-	ProviderMembershipID(ctx context.Context, obj *providers.Membership) (*string, error)
-	User(ctx context.Context, obj *providers.Membership) (*providers.User, error)
-	Group(ctx context.Context, obj *providers.Membership) (*providers.Group, error)
-
-	ProviderRole(ctx context.Context, obj *providers.Membership) (*string, error)
-
-	ProviderStatus(ctx context.Context, obj *providers.Membership) (*string, error)
-
-	ViewerCanLeave(ctx context.Context, obj *providers.Membership) (bool, error)
-}
 type MutationResolver interface {
-	LeaveGroup(ctx context.Context, input model.LeaveGroupInput) (*model.LeaveGroupPayload, error)
+	LeaveGroup(ctx context.Context, input model.LeaveGroupInput) (*LeaveGroupPayload, error)
 	LinkAkanaAccount(ctx context.Context, input model.LinkAkanaAccountInput) (*model.LinkAccountPayload, error)
 	UnlinkAccount(ctx context.Context, input model.UnlinkAccountInput) (*model.UnlinkAccountPayload, error)
-}
-type PageSeederGroupDetailsResolver interface {
-	Owner(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Title(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Access(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Common(ctx context.Context, obj *model.PageSeederGroupDetails) (*bool, error)
-	VisibleTo(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Template(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	EditUrls(ctx context.Context, obj *model.PageSeederGroupDetails) (*bool, error)
-	Commenting(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Moderation(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Registration(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	DefaultRole(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	DefaultNotify(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	IndexVersion(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	DetailsType(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	RelatedURL(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
-	Message(ctx context.Context, obj *model.PageSeederGroupDetails) (*string, error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*providers.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	User(ctx context.Context, provider providers.Kind, providerID string) (*providers.User, error)
-	Group(ctx context.Context, provider providers.Kind, providerID string) (*providers.Group, error)
+	Group(ctx context.Context, provider providers.Kind, providerID string) (*Group, error)
 	Providers(ctx context.Context) ([]*model.ProviderInfo, error)
 	RateLimit(ctx context.Context) (*model.RateLimit, error)
-}
-type UpcomingGroupDetailsResolver interface {
-	ModerationLevel(ctx context.Context, obj *model.UpcomingGroupDetails) (*string, error)
-
-	CommercialAccountID(ctx context.Context, obj *model.UpcomingGroupDetails) (string, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *providers.User) (string, error)
@@ -402,8 +322,8 @@ type UserResolver interface {
 }
 type ViewerResolver interface {
 	Accounts(ctx context.Context, obj *providers.Viewer) ([]*model.LinkedAccount, error)
-	Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*model.MembershipConnection, error)
-	VisibleGroups(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, providers []providers.Kind) (*model.GroupConnection, error)
+	Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*MembershipConnection, error)
+	VisibleGroups(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, providers []providers.Kind) (*GroupConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -688,12 +608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Details(childComplexity), true
-	case "Group.id", "Group.providerId":
-		if e.ComplexityRoot.Group.ID == nil {
+	case "Group.id":
+		if e.ComplexityRoot.Group.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Group.ID(childComplexity), true
+		return e.ComplexityRoot.Group.GlobalID(childComplexity), true
 	case "Group.iconUrl":
 		if e.ComplexityRoot.Group.IconURL == nil {
 			break
@@ -736,6 +656,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Provider(childComplexity), true
+	case "Group.providerId":
+		if e.ComplexityRoot.Group.ProviderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.ProviderID(childComplexity), true
 	case "Group.topicCount":
 		if e.ComplexityRoot.Group.TopicCount == nil {
 			break
@@ -899,18 +825,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkedAccount.User(childComplexity), true
 
+	case "Membership.id":
+		if e.ComplexityRoot.Membership.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.GlobalID(childComplexity), true
 	case "Membership.group":
 		if e.ComplexityRoot.Membership.Group == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Membership.Group(childComplexity), true
-	case "Membership.id":
-		if e.ComplexityRoot.Membership.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Membership.ID(childComplexity), true
 	case "Membership.inherited":
 		if e.ComplexityRoot.Membership.Inherited == nil {
 			break
@@ -3129,7 +3055,7 @@ func (ec *executionContext) fieldContext_AkanaCategory_domain(_ context.Context,
 	return graphql.NewScalarFieldContext("AkanaCategory", field, false, false, "String")
 }
 
-func (ec *executionContext) _AkanaGroupDetails_resourceType(ctx context.Context, field graphql.CollectedField, obj *model.AkanaGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _AkanaGroupDetails_resourceType(ctx context.Context, field graphql.CollectedField, obj *AkanaGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3138,7 +3064,7 @@ func (ec *executionContext) _AkanaGroupDetails_resourceType(ctx context.Context,
 			return ec.fieldContext_AkanaGroupDetails_resourceType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AkanaGroupDetails().ResourceType(ctx, obj)
+			return obj.ResourceType(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3149,10 +3075,10 @@ func (ec *executionContext) _AkanaGroupDetails_resourceType(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_AkanaGroupDetails_resourceType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _AkanaGroupDetails_visibilityName(ctx context.Context, field graphql.CollectedField, obj *model.AkanaGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _AkanaGroupDetails_visibilityName(ctx context.Context, field graphql.CollectedField, obj *AkanaGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3161,7 +3087,7 @@ func (ec *executionContext) _AkanaGroupDetails_visibilityName(ctx context.Contex
 			return ec.fieldContext_AkanaGroupDetails_visibilityName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AkanaGroupDetails().VisibilityName(ctx, obj)
+			return obj.VisibilityName(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3172,10 +3098,10 @@ func (ec *executionContext) _AkanaGroupDetails_visibilityName(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_AkanaGroupDetails_visibilityName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _AkanaGroupDetails_categories(ctx context.Context, field graphql.CollectedField, obj *model.AkanaGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _AkanaGroupDetails_categories(ctx context.Context, field graphql.CollectedField, obj *AkanaGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3207,7 +3133,7 @@ func (ec *executionContext) fieldContext_AkanaGroupDetails_categories(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _AkanaGroupDetails_avatarUrl(ctx context.Context, field graphql.CollectedField, obj *model.AkanaGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _AkanaGroupDetails_avatarUrl(ctx context.Context, field graphql.CollectedField, obj *AkanaGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3216,7 +3142,7 @@ func (ec *executionContext) _AkanaGroupDetails_avatarUrl(ctx context.Context, fi
 			return ec.fieldContext_AkanaGroupDetails_avatarUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AkanaGroupDetails().AvatarURL(ctx, obj)
+			return obj.AvatarURL(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3227,10 +3153,10 @@ func (ec *executionContext) _AkanaGroupDetails_avatarUrl(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_AkanaGroupDetails_avatarUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _AkanaGroupDetails_detailsLink(ctx context.Context, field graphql.CollectedField, obj *model.AkanaGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _AkanaGroupDetails_detailsLink(ctx context.Context, field graphql.CollectedField, obj *AkanaGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3239,7 +3165,7 @@ func (ec *executionContext) _AkanaGroupDetails_detailsLink(ctx context.Context, 
 			return ec.fieldContext_AkanaGroupDetails_detailsLink(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.AkanaGroupDetails().DetailsLink(ctx, obj)
+			return obj.DetailsLink(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3250,10 +3176,10 @@ func (ec *executionContext) _AkanaGroupDetails_detailsLink(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_AkanaGroupDetails_detailsLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("AkanaGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_privacy(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_privacy(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3262,7 +3188,7 @@ func (ec *executionContext) _FlickrGroupDetails_privacy(ctx context.Context, fie
 			return ec.fieldContext_FlickrGroupDetails_privacy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Privacy(ctx, obj)
+			return obj.Privacy()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -3273,10 +3199,10 @@ func (ec *executionContext) _FlickrGroupDetails_privacy(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_privacy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Int")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_admin(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_admin(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3299,7 +3225,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_admin(_ context.Cont
 	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_eighteenPlus(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_eighteenPlus(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3322,7 +3248,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_eighteenPlus(_ conte
 	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_invitationOnly(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_invitationOnly(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3345,7 +3271,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_invitationOnly(_ con
 	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_iconFarm(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_iconFarm(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3368,7 +3294,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_iconFarm(_ context.C
 	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "Int")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_iconServer(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_iconServer(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3391,7 +3317,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_iconServer(_ context
 	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "String")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_pathAlias(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_pathAlias(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3400,7 +3326,7 @@ func (ec *executionContext) _FlickrGroupDetails_pathAlias(ctx context.Context, f
 			return ec.fieldContext_FlickrGroupDetails_pathAlias(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().PathAlias(ctx, obj)
+			return obj.PathAlias()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3411,10 +3337,10 @@ func (ec *executionContext) _FlickrGroupDetails_pathAlias(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_pathAlias(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_lang(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_lang(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3423,7 +3349,7 @@ func (ec *executionContext) _FlickrGroupDetails_lang(ctx context.Context, field 
 			return ec.fieldContext_FlickrGroupDetails_lang(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Lang(ctx, obj)
+			return obj.Lang()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3434,10 +3360,10 @@ func (ec *executionContext) _FlickrGroupDetails_lang(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_lang(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_poolModerated(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_poolModerated(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3446,7 +3372,7 @@ func (ec *executionContext) _FlickrGroupDetails_poolModerated(ctx context.Contex
 			return ec.fieldContext_FlickrGroupDetails_poolModerated(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().PoolModerated(ctx, obj)
+			return obj.PoolModerated()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -3457,10 +3383,10 @@ func (ec *executionContext) _FlickrGroupDetails_poolModerated(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_poolModerated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_rules(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_rules(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3469,7 +3395,7 @@ func (ec *executionContext) _FlickrGroupDetails_rules(ctx context.Context, field
 			return ec.fieldContext_FlickrGroupDetails_rules(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Rules(ctx, obj)
+			return obj.Rules()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -3480,10 +3406,10 @@ func (ec *executionContext) _FlickrGroupDetails_rules(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_throttle(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_throttle(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3492,7 +3418,7 @@ func (ec *executionContext) _FlickrGroupDetails_throttle(ctx context.Context, fi
 			return ec.fieldContext_FlickrGroupDetails_throttle(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Throttle(ctx, obj)
+			return obj.Throttle()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.FlickrThrottle) graphql.Marshaler {
@@ -3507,7 +3433,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_throttle(_ context.C
 		Object:     "FlickrGroupDetails",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlickrThrottle(ctx, field)
 		},
@@ -3515,7 +3441,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_throttle(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _FlickrGroupDetails_restrictions(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_restrictions(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3524,7 +3450,7 @@ func (ec *executionContext) _FlickrGroupDetails_restrictions(ctx context.Context
 			return ec.fieldContext_FlickrGroupDetails_restrictions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Restrictions(ctx, obj)
+			return obj.Restrictions()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.FlickrRestrictions) graphql.Marshaler {
@@ -3539,7 +3465,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_restrictions(_ conte
 		Object:     "FlickrGroupDetails",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlickrRestrictions(ctx, field)
 		},
@@ -3547,7 +3473,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_restrictions(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _FlickrGroupDetails_roles(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_roles(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3556,7 +3482,7 @@ func (ec *executionContext) _FlickrGroupDetails_roles(ctx context.Context, field
 			return ec.fieldContext_FlickrGroupDetails_roles(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().Roles(ctx, obj)
+			return obj.Roles()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.FlickrRoles) graphql.Marshaler {
@@ -3571,7 +3497,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_roles(_ context.Cont
 		Object:     "FlickrGroupDetails",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlickrRoleNames(ctx, field)
 		},
@@ -3579,7 +3505,7 @@ func (ec *executionContext) fieldContext_FlickrGroupDetails_roles(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _FlickrGroupDetails_viewerIsMember(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_viewerIsMember(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3588,7 +3514,7 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsMember(ctx context.Conte
 			return ec.fieldContext_FlickrGroupDetails_viewerIsMember(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().ViewerIsMember(ctx, obj)
+			return obj.ViewerIsMember()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -3599,10 +3525,10 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsMember(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_viewerIsMember(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_viewerIsModerator(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_viewerIsModerator(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3611,7 +3537,7 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsModerator(ctx context.Co
 			return ec.fieldContext_FlickrGroupDetails_viewerIsModerator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().ViewerIsModerator(ctx, obj)
+			return obj.ViewerIsModerator()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -3622,10 +3548,10 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsModerator(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_viewerIsModerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _FlickrGroupDetails_viewerIsAdmin(ctx context.Context, field graphql.CollectedField, obj *model.FlickrGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _FlickrGroupDetails_viewerIsAdmin(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3634,7 +3560,7 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsAdmin(ctx context.Contex
 			return ec.fieldContext_FlickrGroupDetails_viewerIsAdmin(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.FlickrGroupDetails().ViewerIsAdmin(ctx, obj)
+			return obj.ViewerIsAdmin()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -3645,7 +3571,7 @@ func (ec *executionContext) _FlickrGroupDetails_viewerIsAdmin(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_viewerIsAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _FlickrRestrictions_photosOk(ctx context.Context, field graphql.CollectedField, obj *providers.FlickrRestrictions) (ret graphql.Marshaler) {
@@ -4016,7 +3942,7 @@ func (ec *executionContext) fieldContext_FlickrThrottle_remaining(_ context.Cont
 	return graphql.NewScalarFieldContext("FlickrThrottle", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Group_id(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_id(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4025,7 +3951,7 @@ func (ec *executionContext) _Group_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Group_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4036,10 +3962,10 @@ func (ec *executionContext) _Group_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Group_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Group_provider(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_provider(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4048,7 +3974,7 @@ func (ec *executionContext) _Group_provider(ctx context.Context, field graphql.C
 			return ec.fieldContext_Group_provider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Provider, nil
+			return obj.Provider(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v providers.Kind) graphql.Marshaler {
@@ -4059,10 +3985,10 @@ func (ec *executionContext) _Group_provider(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Group_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, false, false, "Provider")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Provider")
 }
 
-func (ec *executionContext) _Group_providerId(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_providerId(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4071,7 +3997,7 @@ func (ec *executionContext) _Group_providerId(ctx context.Context, field graphql
 			return ec.fieldContext_Group_providerId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ProviderID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4082,10 +4008,10 @@ func (ec *executionContext) _Group_providerId(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Group_providerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "String")
 }
 
-func (ec *executionContext) _Group_name(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_name(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4094,7 +4020,7 @@ func (ec *executionContext) _Group_name(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Group_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return obj.Name(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4105,10 +4031,10 @@ func (ec *executionContext) _Group_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Group_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "String")
 }
 
-func (ec *executionContext) _Group_description(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_description(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4117,7 +4043,7 @@ func (ec *executionContext) _Group_description(ctx context.Context, field graphq
 			return ec.fieldContext_Group_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().Description(ctx, obj)
+			return obj.Description()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -4128,10 +4054,10 @@ func (ec *executionContext) _Group_description(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Group_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "String")
 }
 
-func (ec *executionContext) _Group_url(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_url(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4140,7 +4066,7 @@ func (ec *executionContext) _Group_url(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Group_url(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().URL(ctx, obj)
+			return obj.URL()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -4151,10 +4077,10 @@ func (ec *executionContext) _Group_url(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Group_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "String")
 }
 
-func (ec *executionContext) _Group_iconUrl(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_iconUrl(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4163,7 +4089,7 @@ func (ec *executionContext) _Group_iconUrl(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Group_iconUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().IconURL(ctx, obj)
+			return obj.IconURL()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -4174,10 +4100,10 @@ func (ec *executionContext) _Group_iconUrl(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Group_iconUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "String")
 }
 
-func (ec *executionContext) _Group_memberCount(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_memberCount(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4186,7 +4112,7 @@ func (ec *executionContext) _Group_memberCount(ctx context.Context, field graphq
 			return ec.fieldContext_Group_memberCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().MemberCount(ctx, obj)
+			return obj.MemberCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -4197,10 +4123,10 @@ func (ec *executionContext) _Group_memberCount(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Group_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Group_topicCount(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_topicCount(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4209,7 +4135,7 @@ func (ec *executionContext) _Group_topicCount(ctx context.Context, field graphql
 			return ec.fieldContext_Group_topicCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().TopicCount(ctx, obj)
+			return obj.TopicCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -4220,10 +4146,10 @@ func (ec *executionContext) _Group_topicCount(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Group_topicCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Group_poolCount(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_poolCount(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4232,7 +4158,7 @@ func (ec *executionContext) _Group_poolCount(ctx context.Context, field graphql.
 			return ec.fieldContext_Group_poolCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().PoolCount(ctx, obj)
+			return obj.PoolCount()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -4243,10 +4169,10 @@ func (ec *executionContext) _Group_poolCount(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Group_poolCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Group_visibility(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_visibility(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4255,7 +4181,7 @@ func (ec *executionContext) _Group_visibility(ctx context.Context, field graphql
 			return ec.fieldContext_Group_visibility(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().Visibility(ctx, obj)
+			return obj.Visibility()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.Visibility) graphql.Marshaler {
@@ -4266,10 +4192,10 @@ func (ec *executionContext) _Group_visibility(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Group_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Visibility")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Visibility")
 }
 
-func (ec *executionContext) _Group_joinPolicy(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_joinPolicy(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4278,7 +4204,7 @@ func (ec *executionContext) _Group_joinPolicy(ctx context.Context, field graphql
 			return ec.fieldContext_Group_joinPolicy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().JoinPolicy(ctx, obj)
+			return obj.JoinPolicy()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.JoinPolicy) graphql.Marshaler {
@@ -4289,10 +4215,10 @@ func (ec *executionContext) _Group_joinPolicy(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Group_joinPolicy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "JoinPolicy")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "JoinPolicy")
 }
 
-func (ec *executionContext) _Group_ageRestricted(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_ageRestricted(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4301,7 +4227,7 @@ func (ec *executionContext) _Group_ageRestricted(ctx context.Context, field grap
 			return ec.fieldContext_Group_ageRestricted(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().AgeRestricted(ctx, obj)
+			return obj.AgeRestricted()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -4312,10 +4238,10 @@ func (ec *executionContext) _Group_ageRestricted(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Group_ageRestricted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Group_createdAt(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_createdAt(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4324,7 +4250,7 @@ func (ec *executionContext) _Group_createdAt(ctx context.Context, field graphql.
 			return ec.fieldContext_Group_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().CreatedAt(ctx, obj)
+			return obj.CreatedAt()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -4335,10 +4261,10 @@ func (ec *executionContext) _Group_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Group_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Time")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Time")
 }
 
-func (ec *executionContext) _Group_owner(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_owner(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4347,7 +4273,7 @@ func (ec *executionContext) _Group_owner(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Group_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().Owner(ctx, obj)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
@@ -4362,7 +4288,7 @@ func (ec *executionContext) fieldContext_Group_owner(_ context.Context, field gr
 		Object:     "Group",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -4370,7 +4296,7 @@ func (ec *executionContext) fieldContext_Group_owner(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Group_details(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_details(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4379,7 +4305,7 @@ func (ec *executionContext) _Group_details(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Group_details(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().Details(ctx, obj)
+			return obj.Details()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GroupDetails) graphql.Marshaler {
@@ -4390,10 +4316,10 @@ func (ec *executionContext) _Group_details(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Group_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "GroupDetails")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "GroupDetails")
 }
 
-func (ec *executionContext) _Group_viewerMembership(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_viewerMembership(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4402,11 +4328,11 @@ func (ec *executionContext) _Group_viewerMembership(ctx context.Context, field g
 			return ec.fieldContext_Group_viewerMembership(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().ViewerMembership(ctx, obj)
+			return obj.ViewerMembership()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Membership) graphql.Marshaler {
-			return ec.marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Membership) graphql.Marshaler {
+			return ec.marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4417,7 +4343,7 @@ func (ec *executionContext) fieldContext_Group_viewerMembership(_ context.Contex
 		Object:     "Group",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
 		},
@@ -4425,7 +4351,7 @@ func (ec *executionContext) fieldContext_Group_viewerMembership(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Group_viewerCanLeave(ctx context.Context, field graphql.CollectedField, obj *providers.Group) (ret graphql.Marshaler) {
+func (ec *executionContext) _Group_viewerCanLeave(ctx context.Context, field graphql.CollectedField, obj *Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4434,7 +4360,7 @@ func (ec *executionContext) _Group_viewerCanLeave(ctx context.Context, field gra
 			return ec.fieldContext_Group_viewerCanLeave(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Group().ViewerCanLeave(ctx, obj)
+			return obj.ViewerCanLeave()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -4445,10 +4371,10 @@ func (ec *executionContext) _Group_viewerCanLeave(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Group_viewerCanLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Group", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Group", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _GroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.GroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *GroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4460,8 +4386,8 @@ func (ec *executionContext) _GroupConnection_edges(ctx context.Context, field gr
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupEdge) graphql.Marshaler {
-			return ec.marshalNGroupEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*GroupEdge) graphql.Marshaler {
+			return ec.marshalNGroupEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4480,7 +4406,7 @@ func (ec *executionContext) fieldContext_GroupConnection_edges(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *GroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4492,8 +4418,8 @@ func (ec *executionContext) _GroupConnection_nodes(ctx context.Context, field gr
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*providers.Group) graphql.Marshaler {
-			return ec.marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroupᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4512,7 +4438,7 @@ func (ec *executionContext) fieldContext_GroupConnection_nodes(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.GroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *GroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4544,7 +4470,7 @@ func (ec *executionContext) fieldContext_GroupConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _GroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.GroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *GroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4567,7 +4493,7 @@ func (ec *executionContext) fieldContext_GroupConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("GroupConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _GroupConnection_incompleteProviders(ctx context.Context, field graphql.CollectedField, obj *model.GroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupConnection_incompleteProviders(ctx context.Context, field graphql.CollectedField, obj *GroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4590,7 +4516,7 @@ func (ec *executionContext) fieldContext_GroupConnection_incompleteProviders(_ c
 	return graphql.NewScalarFieldContext("GroupConnection", field, false, false, "Provider")
 }
 
-func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.GroupEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *GroupEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4613,7 +4539,7 @@ func (ec *executionContext) fieldContext_GroupEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("GroupEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.GroupEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *GroupEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4625,8 +4551,8 @@ func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Group) graphql.Marshaler {
-			return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4691,7 +4617,7 @@ func (ec *executionContext) fieldContext_LeaveGroupError_message(_ context.Conte
 	return graphql.NewScalarFieldContext("LeaveGroupError", field, false, false, "String")
 }
 
-func (ec *executionContext) _LeaveGroupPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _LeaveGroupPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4714,7 +4640,7 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_clientMutationId(_ co
 	return graphql.NewScalarFieldContext("LeaveGroupPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _LeaveGroupPayload_group(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _LeaveGroupPayload_group(ctx context.Context, field graphql.CollectedField, obj *LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4726,8 +4652,8 @@ func (ec *executionContext) _LeaveGroupPayload_group(ctx context.Context, field 
 			return obj.Group, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Group) graphql.Marshaler {
-			return ec.marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4746,7 +4672,7 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_group(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _LeaveGroupPayload_groupDeleted(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _LeaveGroupPayload_groupDeleted(ctx context.Context, field graphql.CollectedField, obj *LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4769,7 +4695,7 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_groupDeleted(_ contex
 	return graphql.NewScalarFieldContext("LeaveGroupPayload", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _LeaveGroupPayload_membership(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _LeaveGroupPayload_membership(ctx context.Context, field graphql.CollectedField, obj *LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4781,8 +4707,8 @@ func (ec *executionContext) _LeaveGroupPayload_membership(ctx context.Context, f
 			return obj.Membership, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Membership) graphql.Marshaler {
-			return ec.marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Membership) graphql.Marshaler {
+			return ec.marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4801,7 +4727,7 @@ func (ec *executionContext) fieldContext_LeaveGroupPayload_membership(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _LeaveGroupPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.LeaveGroupPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _LeaveGroupPayload_errors(ctx context.Context, field graphql.CollectedField, obj *LeaveGroupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5012,7 +4938,7 @@ func (ec *executionContext) fieldContext_LinkedAccount_linkedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("LinkedAccount", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5021,7 +4947,7 @@ func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Membership_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5032,10 +4958,10 @@ func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Membership_provider(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_provider(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5044,7 +4970,7 @@ func (ec *executionContext) _Membership_provider(ctx context.Context, field grap
 			return ec.fieldContext_Membership_provider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Provider, nil
+			return obj.Provider(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v providers.Kind) graphql.Marshaler {
@@ -5055,10 +4981,10 @@ func (ec *executionContext) _Membership_provider(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Membership_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "Provider")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "Provider")
 }
 
-func (ec *executionContext) _Membership_providerMembershipId(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_providerMembershipId(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5067,7 +4993,7 @@ func (ec *executionContext) _Membership_providerMembershipId(ctx context.Context
 			return ec.fieldContext_Membership_providerMembershipId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().ProviderMembershipID(ctx, obj)
+			return obj.ProviderMembershipID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5078,10 +5004,10 @@ func (ec *executionContext) _Membership_providerMembershipId(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_Membership_providerMembershipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "String")
 }
 
-func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5090,7 +5016,7 @@ func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.
 			return ec.fieldContext_Membership_user(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().User(ctx, obj)
+			return obj.User()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
@@ -5105,7 +5031,7 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 		Object:     "Membership",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -5113,7 +5039,7 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_group(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_group(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5122,11 +5048,11 @@ func (ec *executionContext) _Membership_group(ctx context.Context, field graphql
 			return ec.fieldContext_Membership_group(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().Group(ctx, obj)
+			return obj.Group(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Group) graphql.Marshaler {
-			return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5137,7 +5063,7 @@ func (ec *executionContext) fieldContext_Membership_group(_ context.Context, fie
 		Object:     "Membership",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Group(ctx, field)
 		},
@@ -5145,7 +5071,7 @@ func (ec *executionContext) fieldContext_Membership_group(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5154,7 +5080,7 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 			return ec.fieldContext_Membership_role(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
+			return obj.Role(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v providers.Role) graphql.Marshaler {
@@ -5165,10 +5091,10 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "Role")
 }
 
-func (ec *executionContext) _Membership_providerRole(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_providerRole(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5177,7 +5103,7 @@ func (ec *executionContext) _Membership_providerRole(ctx context.Context, field 
 			return ec.fieldContext_Membership_providerRole(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().ProviderRole(ctx, obj)
+			return obj.ProviderRole(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5188,10 +5114,10 @@ func (ec *executionContext) _Membership_providerRole(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Membership_providerRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "String")
 }
 
-func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_status(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5200,7 +5126,7 @@ func (ec *executionContext) _Membership_status(ctx context.Context, field graphq
 			return ec.fieldContext_Membership_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return obj.Status(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v providers.Status) graphql.Marshaler {
@@ -5211,10 +5137,10 @@ func (ec *executionContext) _Membership_status(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Membership_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "MembershipStatus")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "MembershipStatus")
 }
 
-func (ec *executionContext) _Membership_providerStatus(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_providerStatus(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5223,7 +5149,7 @@ func (ec *executionContext) _Membership_providerStatus(ctx context.Context, fiel
 			return ec.fieldContext_Membership_providerStatus(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().ProviderStatus(ctx, obj)
+			return obj.ProviderStatus(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5234,10 +5160,10 @@ func (ec *executionContext) _Membership_providerStatus(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Membership_providerStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "String")
 }
 
-func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5246,7 +5172,7 @@ func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field grap
 			return ec.fieldContext_Membership_joinedAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.JoinedAt, nil
+			return obj.JoinedAt(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -5257,10 +5183,10 @@ func (ec *executionContext) _Membership_joinedAt(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Membership_joinedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "Time")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "Time")
 }
 
-func (ec *executionContext) _Membership_inherited(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_inherited(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5269,7 +5195,7 @@ func (ec *executionContext) _Membership_inherited(ctx context.Context, field gra
 			return ec.fieldContext_Membership_inherited(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Inherited, nil
+			return obj.Inherited(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5280,10 +5206,10 @@ func (ec *executionContext) _Membership_inherited(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Membership_inherited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Membership_inheritedFrom(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_inheritedFrom(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5292,21 +5218,21 @@ func (ec *executionContext) _Membership_inheritedFrom(ctx context.Context, field
 			return ec.fieldContext_Membership_inheritedFrom(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.InheritedFrom, nil
+			return obj.InheritedFrom(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Membership_inheritedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "String")
 }
 
-func (ec *executionContext) _Membership_viewerCanLeave(ctx context.Context, field graphql.CollectedField, obj *providers.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_viewerCanLeave(ctx context.Context, field graphql.CollectedField, obj *Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5315,7 +5241,7 @@ func (ec *executionContext) _Membership_viewerCanLeave(ctx context.Context, fiel
 			return ec.fieldContext_Membership_viewerCanLeave(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().ViewerCanLeave(ctx, obj)
+			return obj.ViewerCanLeave(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5326,10 +5252,10 @@ func (ec *executionContext) _Membership_viewerCanLeave(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Membership_viewerCanLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("Membership", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _MembershipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipConnection_edges(ctx context.Context, field graphql.CollectedField, obj *MembershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5341,8 +5267,8 @@ func (ec *executionContext) _MembershipConnection_edges(ctx context.Context, fie
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
-			return ec.marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*MembershipEdge) graphql.Marshaler {
+			return ec.marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5361,7 +5287,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_edges(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _MembershipConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *MembershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5373,8 +5299,8 @@ func (ec *executionContext) _MembershipConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*providers.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembershipᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5393,7 +5319,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_nodes(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _MembershipConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *MembershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5425,7 +5351,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_pageInfo(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *MembershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5448,7 +5374,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_totalCount(_ conte
 	return graphql.NewScalarFieldContext("MembershipConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MembershipConnection_incompleteProviders(ctx context.Context, field graphql.CollectedField, obj *model.MembershipConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipConnection_incompleteProviders(ctx context.Context, field graphql.CollectedField, obj *MembershipConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5471,7 +5397,7 @@ func (ec *executionContext) fieldContext_MembershipConnection_incompleteProvider
 	return graphql.NewScalarFieldContext("MembershipConnection", field, false, false, "Provider")
 }
 
-func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MembershipEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *MembershipEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5494,7 +5420,7 @@ func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("MembershipEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MembershipEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *MembershipEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5506,8 +5432,8 @@ func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5539,8 +5465,8 @@ func (ec *executionContext) _Mutation_leaveGroup(ctx context.Context, field grap
 			return ec.Resolvers.Mutation().LeaveGroup(ctx, fc.Args["input"].(model.LeaveGroupInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.LeaveGroupPayload) graphql.Marshaler {
-			return ec.marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLeaveGroupPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *LeaveGroupPayload) graphql.Marshaler {
+			return ec.marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5750,7 +5676,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_type(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_type(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5773,7 +5699,7 @@ func (ec *executionContext) fieldContext_PageSeederGroupDetails_type(_ context.C
 	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, false, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_owner(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_owner(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5782,7 +5708,7 @@ func (ec *executionContext) _PageSeederGroupDetails_owner(ctx context.Context, f
 			return ec.fieldContext_PageSeederGroupDetails_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Owner(ctx, obj)
+			return obj.Owner()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5793,10 +5719,10 @@ func (ec *executionContext) _PageSeederGroupDetails_owner(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_title(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_title(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5805,7 +5731,7 @@ func (ec *executionContext) _PageSeederGroupDetails_title(ctx context.Context, f
 			return ec.fieldContext_PageSeederGroupDetails_title(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Title(ctx, obj)
+			return obj.Title()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5816,10 +5742,10 @@ func (ec *executionContext) _PageSeederGroupDetails_title(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_access(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_access(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5828,7 +5754,7 @@ func (ec *executionContext) _PageSeederGroupDetails_access(ctx context.Context, 
 			return ec.fieldContext_PageSeederGroupDetails_access(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Access(ctx, obj)
+			return obj.Access()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5839,10 +5765,10 @@ func (ec *executionContext) _PageSeederGroupDetails_access(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_access(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_common(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_common(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5851,7 +5777,7 @@ func (ec *executionContext) _PageSeederGroupDetails_common(ctx context.Context, 
 			return ec.fieldContext_PageSeederGroupDetails_common(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Common(ctx, obj)
+			return obj.Common(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -5862,10 +5788,10 @@ func (ec *executionContext) _PageSeederGroupDetails_common(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_common(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_visibleTo(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_visibleTo(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5874,7 +5800,7 @@ func (ec *executionContext) _PageSeederGroupDetails_visibleTo(ctx context.Contex
 			return ec.fieldContext_PageSeederGroupDetails_visibleTo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().VisibleTo(ctx, obj)
+			return obj.VisibleTo()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5885,10 +5811,10 @@ func (ec *executionContext) _PageSeederGroupDetails_visibleTo(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_visibleTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_template(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_template(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5897,7 +5823,7 @@ func (ec *executionContext) _PageSeederGroupDetails_template(ctx context.Context
 			return ec.fieldContext_PageSeederGroupDetails_template(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Template(ctx, obj)
+			return obj.Template()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5908,10 +5834,10 @@ func (ec *executionContext) _PageSeederGroupDetails_template(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_editUrls(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_editUrls(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5920,7 +5846,7 @@ func (ec *executionContext) _PageSeederGroupDetails_editUrls(ctx context.Context
 			return ec.fieldContext_PageSeederGroupDetails_editUrls(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().EditUrls(ctx, obj)
+			return obj.EditUrls()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -5931,10 +5857,10 @@ func (ec *executionContext) _PageSeederGroupDetails_editUrls(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_editUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "Boolean")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_commenting(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_commenting(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5943,7 +5869,7 @@ func (ec *executionContext) _PageSeederGroupDetails_commenting(ctx context.Conte
 			return ec.fieldContext_PageSeederGroupDetails_commenting(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Commenting(ctx, obj)
+			return obj.Commenting()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5954,10 +5880,10 @@ func (ec *executionContext) _PageSeederGroupDetails_commenting(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_commenting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_moderation(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_moderation(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5966,7 +5892,7 @@ func (ec *executionContext) _PageSeederGroupDetails_moderation(ctx context.Conte
 			return ec.fieldContext_PageSeederGroupDetails_moderation(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Moderation(ctx, obj)
+			return obj.Moderation()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5977,10 +5903,10 @@ func (ec *executionContext) _PageSeederGroupDetails_moderation(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_moderation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_registration(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_registration(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5989,7 +5915,7 @@ func (ec *executionContext) _PageSeederGroupDetails_registration(ctx context.Con
 			return ec.fieldContext_PageSeederGroupDetails_registration(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Registration(ctx, obj)
+			return obj.Registration()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6000,10 +5926,10 @@ func (ec *executionContext) _PageSeederGroupDetails_registration(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_defaultRole(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_defaultRole(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6012,7 +5938,7 @@ func (ec *executionContext) _PageSeederGroupDetails_defaultRole(ctx context.Cont
 			return ec.fieldContext_PageSeederGroupDetails_defaultRole(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().DefaultRole(ctx, obj)
+			return obj.DefaultRole()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6023,10 +5949,10 @@ func (ec *executionContext) _PageSeederGroupDetails_defaultRole(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_defaultRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_defaultNotify(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_defaultNotify(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6035,7 +5961,7 @@ func (ec *executionContext) _PageSeederGroupDetails_defaultNotify(ctx context.Co
 			return ec.fieldContext_PageSeederGroupDetails_defaultNotify(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().DefaultNotify(ctx, obj)
+			return obj.DefaultNotify()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6046,10 +5972,10 @@ func (ec *executionContext) _PageSeederGroupDetails_defaultNotify(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_defaultNotify(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_indexVersion(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_indexVersion(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6058,7 +5984,7 @@ func (ec *executionContext) _PageSeederGroupDetails_indexVersion(ctx context.Con
 			return ec.fieldContext_PageSeederGroupDetails_indexVersion(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().IndexVersion(ctx, obj)
+			return obj.IndexVersion()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6069,10 +5995,10 @@ func (ec *executionContext) _PageSeederGroupDetails_indexVersion(ctx context.Con
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_indexVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_detailsType(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_detailsType(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6081,7 +6007,7 @@ func (ec *executionContext) _PageSeederGroupDetails_detailsType(ctx context.Cont
 			return ec.fieldContext_PageSeederGroupDetails_detailsType(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().DetailsType(ctx, obj)
+			return obj.DetailsType()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6092,10 +6018,10 @@ func (ec *executionContext) _PageSeederGroupDetails_detailsType(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_detailsType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_relatedUrl(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_relatedUrl(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6104,7 +6030,7 @@ func (ec *executionContext) _PageSeederGroupDetails_relatedUrl(ctx context.Conte
 			return ec.fieldContext_PageSeederGroupDetails_relatedUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().RelatedURL(ctx, obj)
+			return obj.RelatedURL()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6115,10 +6041,10 @@ func (ec *executionContext) _PageSeederGroupDetails_relatedUrl(ctx context.Conte
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_relatedUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _PageSeederGroupDetails_message(ctx context.Context, field graphql.CollectedField, obj *model.PageSeederGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _PageSeederGroupDetails_message(ctx context.Context, field graphql.CollectedField, obj *PageSeederGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6127,7 +6053,7 @@ func (ec *executionContext) _PageSeederGroupDetails_message(ctx context.Context,
 			return ec.fieldContext_PageSeederGroupDetails_message(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.PageSeederGroupDetails().Message(ctx, obj)
+			return obj.Message()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6138,7 +6064,7 @@ func (ec *executionContext) _PageSeederGroupDetails_message(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_PageSeederGroupDetails_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("PageSeederGroupDetails", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProviderCapabilities_visibleGroups(ctx context.Context, field graphql.CollectedField, obj *model.ProviderCapabilities) (ret graphql.Marshaler) {
@@ -6552,8 +6478,8 @@ func (ec *executionContext) _Query_group(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Query().Group(ctx, fc.Args["provider"].(providers.Kind), fc.Args["providerId"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.Group) graphql.Marshaler {
-			return ec.marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6907,7 +6833,7 @@ func (ec *executionContext) fieldContext_UnlinkAccountPayload_provider(_ context
 	return graphql.NewScalarFieldContext("UnlinkAccountPayload", field, false, false, "Provider")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_moderationLevel(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_moderationLevel(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6916,7 +6842,7 @@ func (ec *executionContext) _UpcomingGroupDetails_moderationLevel(ctx context.Co
 			return ec.fieldContext_UpcomingGroupDetails_moderationLevel(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.UpcomingGroupDetails().ModerationLevel(ctx, obj)
+			return obj.ModerationLevel(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6927,10 +6853,10 @@ func (ec *executionContext) _UpcomingGroupDetails_moderationLevel(ctx context.Co
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_moderationLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_eventModeration(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_eventModeration(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6953,7 +6879,7 @@ func (ec *executionContext) fieldContext_UpcomingGroupDetails_eventModeration(_ 
 	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_memberModeration(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_memberModeration(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6976,7 +6902,7 @@ func (ec *executionContext) fieldContext_UpcomingGroupDetails_memberModeration(_
 	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_isPrivate(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_isPrivate(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6999,7 +6925,7 @@ func (ec *executionContext) fieldContext_UpcomingGroupDetails_isPrivate(_ contex
 	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_commercialAccountId(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_commercialAccountId(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7008,7 +6934,7 @@ func (ec *executionContext) _UpcomingGroupDetails_commercialAccountId(ctx contex
 			return ec.fieldContext_UpcomingGroupDetails_commercialAccountId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.UpcomingGroupDetails().CommercialAccountID(ctx, obj)
+			return obj.CommercialAccountID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7019,10 +6945,10 @@ func (ec *executionContext) _UpcomingGroupDetails_commercialAccountId(ctx contex
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_commercialAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, true, true, "String")
+	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, true, false, "String")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_numMembers(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_numMembers(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7045,7 +6971,7 @@ func (ec *executionContext) fieldContext_UpcomingGroupDetails_numMembers(_ conte
 	return graphql.NewScalarFieldContext("UpcomingGroupDetails", field, false, false, "Int")
 }
 
-func (ec *executionContext) _UpcomingGroupDetails_numTopics(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingGroupDetails) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpcomingGroupDetails_numTopics(ctx context.Context, field graphql.CollectedField, obj *UpcomingGroupDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7366,8 +7292,8 @@ func (ec *executionContext) _Viewer_memberships(ctx context.Context, field graph
 			return ec.Resolvers.Viewer().Memberships(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.MembershipFilter), fc.Args["orderBy"].(*model.MembershipOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
-			return ec.marshalOMembershipConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *MembershipConnection) graphql.Marshaler {
+			return ec.marshalOMembershipConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7410,8 +7336,8 @@ func (ec *executionContext) _Viewer_visibleGroups(ctx context.Context, field gra
 			return ec.Resolvers.Viewer().VisibleGroups(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["providers"].([]providers.Kind))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
-			return ec.marshalOGroupConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *GroupConnection) graphql.Marshaler {
+			return ec.marshalOGroupConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupConnection(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8806,30 +8732,22 @@ func (ec *executionContext) _GroupDetails(ctx context.Context, sel ast.Selection
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case model.UpcomingGroupDetails:
-		return ec._UpcomingGroupDetails(ctx, sel, &obj)
-	case *model.UpcomingGroupDetails:
+	case *UpcomingGroupDetails:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._UpcomingGroupDetails(ctx, sel, obj)
-	case model.PageSeederGroupDetails:
-		return ec._PageSeederGroupDetails(ctx, sel, &obj)
-	case *model.PageSeederGroupDetails:
+	case *PageSeederGroupDetails:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._PageSeederGroupDetails(ctx, sel, obj)
-	case model.FlickrGroupDetails:
-		return ec._FlickrGroupDetails(ctx, sel, &obj)
-	case *model.FlickrGroupDetails:
+	case *FlickrGroupDetails:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._FlickrGroupDetails(ctx, sel, obj)
-	case model.AkanaGroupDetails:
-		return ec._AkanaGroupDetails(ctx, sel, &obj)
-	case *model.AkanaGroupDetails:
+	case *AkanaGroupDetails:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -8854,16 +8772,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
-	case providers.Membership:
+	case Membership:
 		return ec._Membership(ctx, sel, &obj)
-	case *providers.Membership:
+	case *Membership:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Membership(ctx, sel, obj)
-	case providers.Group:
+	case Group:
 		return ec._Group(ctx, sel, &obj)
-	case *providers.Group:
+	case *Group:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -8921,7 +8839,7 @@ func (ec *executionContext) _AkanaCategory(ctx context.Context, sel ast.Selectio
 
 var akanaGroupDetailsImplementors = []string{"AkanaGroupDetails", "GroupDetails"}
 
-func (ec *executionContext) _AkanaGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *model.AkanaGroupDetails) graphql.Marshaler {
+func (ec *executionContext) _AkanaGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *AkanaGroupDetails) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, akanaGroupDetailsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8931,34 +8849,30 @@ func (ec *executionContext) _AkanaGroupDetails(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AkanaGroupDetails")
 		case "resourceType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AkanaGroupDetails_resourceType(ctx, field, obj)
-				})
+			out.Values[i] = ec._AkanaGroupDetails_resourceType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "visibilityName":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AkanaGroupDetails_visibilityName(ctx, field, obj)
-				})
+			out.Values[i] = ec._AkanaGroupDetails_visibilityName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "categories":
 			out.Values[i] = ec._AkanaGroupDetails_categories(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "avatarUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AkanaGroupDetails_avatarUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._AkanaGroupDetails_avatarUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "detailsLink":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AkanaGroupDetails_detailsLink(ctx, field, obj)
-				})
+			out.Values[i] = ec._AkanaGroupDetails_detailsLink(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8978,7 +8892,7 @@ func (ec *executionContext) _AkanaGroupDetails(ctx context.Context, sel ast.Sele
 
 var flickrGroupDetailsImplementors = []string{"FlickrGroupDetails", "GroupDetails"}
 
-func (ec *executionContext) _FlickrGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *model.FlickrGroupDetails) graphql.Marshaler {
+func (ec *executionContext) _FlickrGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *FlickrGroupDetails) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, flickrGroupDetailsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8988,96 +8902,85 @@ func (ec *executionContext) _FlickrGroupDetails(ctx context.Context, sel ast.Sel
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FlickrGroupDetails")
 		case "privacy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_privacy(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_privacy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "admin":
 			out.Values[i] = ec._FlickrGroupDetails_admin(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "eighteenPlus":
 			out.Values[i] = ec._FlickrGroupDetails_eighteenPlus(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "invitationOnly":
 			out.Values[i] = ec._FlickrGroupDetails_invitationOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "iconFarm":
 			out.Values[i] = ec._FlickrGroupDetails_iconFarm(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "iconServer":
 			out.Values[i] = ec._FlickrGroupDetails_iconServer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pathAlias":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_pathAlias(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_pathAlias(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "lang":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_lang(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_lang(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "poolModerated":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_poolModerated(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_poolModerated(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "rules":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_rules(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_rules(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "throttle":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_throttle(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_throttle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "restrictions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_restrictions(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_restrictions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "roles":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_roles(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_roles(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "viewerIsMember":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_viewerIsMember(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_viewerIsMember(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "viewerIsModerator":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_viewerIsModerator(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_viewerIsModerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "viewerIsAdmin":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._FlickrGroupDetails_viewerIsAdmin(ctx, field, obj)
-				})
+			out.Values[i] = ec._FlickrGroupDetails_viewerIsAdmin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9261,7 +9164,7 @@ func (ec *executionContext) _FlickrThrottle(ctx context.Context, sel ast.Selecti
 
 var groupImplementors = []string{"Group", "Node"}
 
-func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, obj *providers.Group) graphql.Marshaler {
+func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, obj *Group) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9271,110 +9174,95 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Group")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "provider":
 			out.Values[i] = ec._Group_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providerId":
 			out.Values[i] = ec._Group_providerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Group_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_description(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "url":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_url(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "iconUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_iconUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_iconUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "memberCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_memberCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_memberCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "topicCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_topicCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_topicCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "poolCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_poolCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_poolCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "visibility":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_visibility(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_visibility(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "joinPolicy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_joinPolicy(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_joinPolicy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ageRestricted":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_ageRestricted(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_ageRestricted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "createdAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_createdAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "details":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_details(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_details(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "viewerMembership":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_viewerMembership(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_viewerMembership(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "viewerCanLeave":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Group_viewerCanLeave(ctx, field, obj)
-				})
+			out.Values[i] = ec._Group_viewerCanLeave(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9394,7 +9282,7 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 
 var groupConnectionImplementors = []string{"GroupConnection"}
 
-func (ec *executionContext) _GroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.GroupConnection) graphql.Marshaler {
+func (ec *executionContext) _GroupConnection(ctx context.Context, sel ast.SelectionSet, obj *GroupConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9447,7 +9335,7 @@ func (ec *executionContext) _GroupConnection(ctx context.Context, sel ast.Select
 
 var groupEdgeImplementors = []string{"GroupEdge"}
 
-func (ec *executionContext) _GroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GroupEdge) graphql.Marshaler {
+func (ec *executionContext) _GroupEdge(ctx context.Context, sel ast.SelectionSet, obj *GroupEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, groupEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9523,7 +9411,7 @@ func (ec *executionContext) _LeaveGroupError(ctx context.Context, sel ast.Select
 
 var leaveGroupPayloadImplementors = []string{"LeaveGroupPayload"}
 
-func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveGroupPayload) graphql.Marshaler {
+func (ec *executionContext) _LeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *LeaveGroupPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, leaveGroupPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9667,7 +9555,7 @@ func (ec *executionContext) _LinkedAccount(ctx context.Context, sel ast.Selectio
 
 var membershipImplementors = []string{"Membership", "Node"}
 
-func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *providers.Membership) graphql.Marshaler {
+func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9677,77 +9565,70 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Membership")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "provider":
 			out.Values[i] = ec._Membership_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providerMembershipId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_providerMembershipId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_providerMembershipId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_user(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "group":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_group(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "role":
 			out.Values[i] = ec._Membership_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providerRole":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_providerRole(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_providerRole(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._Membership_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providerStatus":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_providerStatus(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_providerStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "joinedAt":
 			out.Values[i] = ec._Membership_joinedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inherited":
 			out.Values[i] = ec._Membership_inherited(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inheritedFrom":
 			out.Values[i] = ec._Membership_inheritedFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "viewerCanLeave":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_viewerCanLeave(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_viewerCanLeave(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9767,7 +9648,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 
 var membershipConnectionImplementors = []string{"MembershipConnection"}
 
-func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipConnection) graphql.Marshaler {
+func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.SelectionSet, obj *MembershipConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9820,7 +9701,7 @@ func (ec *executionContext) _MembershipConnection(ctx context.Context, sel ast.S
 
 var membershipEdgeImplementors = []string{"MembershipEdge"}
 
-func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipEdge) graphql.Marshaler {
+func (ec *executionContext) _MembershipEdge(ctx context.Context, sel ast.SelectionSet, obj *MembershipEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, membershipEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9963,7 +9844,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var pageSeederGroupDetailsImplementors = []string{"PageSeederGroupDetails", "GroupDetails"}
 
-func (ec *executionContext) _PageSeederGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *model.PageSeederGroupDetails) graphql.Marshaler {
+func (ec *executionContext) _PageSeederGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *PageSeederGroupDetails) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageSeederGroupDetailsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9975,104 +9856,88 @@ func (ec *executionContext) _PageSeederGroupDetails(ctx context.Context, sel ast
 		case "type":
 			out.Values[i] = ec._PageSeederGroupDetails_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "owner":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_owner(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_owner(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "title":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_title(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "access":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_access(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_access(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "common":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_common(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_common(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "visibleTo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_visibleTo(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_visibleTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "template":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_template(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_template(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "editUrls":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_editUrls(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_editUrls(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "commenting":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_commenting(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_commenting(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "moderation":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_moderation(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_moderation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "registration":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_registration(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "defaultRole":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_defaultRole(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_defaultRole(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "defaultNotify":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_defaultNotify(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_defaultNotify(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "indexVersion":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_indexVersion(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_indexVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "detailsType":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_detailsType(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_detailsType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "relatedUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_relatedUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_relatedUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "message":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PageSeederGroupDetails_message(ctx, field, obj)
-				})
+			out.Values[i] = ec._PageSeederGroupDetails_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10409,7 +10274,7 @@ func (ec *executionContext) _UnlinkAccountPayload(ctx context.Context, sel ast.S
 
 var upcomingGroupDetailsImplementors = []string{"UpcomingGroupDetails", "GroupDetails"}
 
-func (ec *executionContext) _UpcomingGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *model.UpcomingGroupDetails) graphql.Marshaler {
+func (ec *executionContext) _UpcomingGroupDetails(ctx context.Context, sel ast.SelectionSet, obj *UpcomingGroupDetails) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, upcomingGroupDetailsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10419,41 +10284,39 @@ func (ec *executionContext) _UpcomingGroupDetails(ctx context.Context, sel ast.S
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UpcomingGroupDetails")
 		case "moderationLevel":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UpcomingGroupDetails_moderationLevel(ctx, field, obj)
-				})
+			out.Values[i] = ec._UpcomingGroupDetails_moderationLevel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "eventModeration":
 			out.Values[i] = ec._UpcomingGroupDetails_eventModeration(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "memberModeration":
 			out.Values[i] = ec._UpcomingGroupDetails_memberModeration(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isPrivate":
 			out.Values[i] = ec._UpcomingGroupDetails_isPrivate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "commercialAccountId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UpcomingGroupDetails_commercialAccountId(ctx, field, obj)
-				})
+			out.Values[i] = ec._UpcomingGroupDetails_commercialAccountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "numMembers":
 			out.Values[i] = ec._UpcomingGroupDetails_numMembers(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "numTopics":
 			out.Values[i] = ec._UpcomingGroupDetails_numTopics(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11050,11 +10913,11 @@ func (ec *executionContext) marshalNCircuitState2githubᚗcomᚋgroupgraphᚋgro
 	return v
 }
 
-func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*providers.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*Group) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx, sel, v[i])
+		return ec.marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11066,7 +10929,7 @@ func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋgroupgraphᚋgrou
 	return ret
 }
 
-func (ec *executionContext) marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx context.Context, sel ast.SelectionSet, v *providers.Group) graphql.Marshaler {
+func (ec *executionContext) marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx context.Context, sel ast.SelectionSet, v *Group) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Group!")
 		return graphql.Null
@@ -11074,11 +10937,11 @@ func (ec *executionContext) marshalNGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgr
 	return ec._Group(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNGroupEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNGroupEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*GroupEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNGroupEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupEdge(ctx, sel, v[i])
+		return ec.marshalNGroupEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11090,7 +10953,7 @@ func (ec *executionContext) marshalNGroupEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNGroupEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupEdge(ctx context.Context, sel ast.SelectionSet, v *model.GroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNGroupEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupEdge(ctx context.Context, sel ast.SelectionSet, v *GroupEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GroupEdge!")
 		return graphql.Null
@@ -11194,7 +11057,7 @@ func (ec *executionContext) unmarshalNLeaveGroupInput2githubᚗcomᚋgroupgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, v *model.LeaveGroupPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, v *LeaveGroupPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LeaveGroupPayload!")
 		return graphql.Null
@@ -11239,11 +11102,11 @@ func (ec *executionContext) marshalNLinkedAccount2ᚖgithubᚗcomᚋgroupgraph�
 	return ec._LinkedAccount(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*providers.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx, sel, v[i])
+		return ec.marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11255,7 +11118,7 @@ func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋgroupgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx context.Context, sel ast.SelectionSet, v *providers.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx context.Context, sel ast.SelectionSet, v *Membership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Membership!")
 		return graphql.Null
@@ -11263,11 +11126,11 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋgroupgraphᚋgr
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MembershipEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*MembershipEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMembershipEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipEdge(ctx, sel, v[i])
+		return ec.marshalNMembershipEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11279,7 +11142,7 @@ func (ec *executionContext) marshalNMembershipEdge2ᚕᚖgithubᚗcomᚋgroupgra
 	return ret
 }
 
-func (ec *executionContext) marshalNMembershipEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipEdge(ctx context.Context, sel ast.SelectionSet, v *model.MembershipEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMembershipEdge2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipEdge(ctx context.Context, sel ast.SelectionSet, v *MembershipEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MembershipEdge!")
 		return graphql.Null
@@ -11727,14 +11590,14 @@ func (ec *executionContext) marshalOFlickrThrottle2ᚖgithubᚗcomᚋgroupgraph�
 	return ec._FlickrThrottle(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐGroup(ctx context.Context, sel ast.SelectionSet, v *providers.Group) graphql.Marshaler {
+func (ec *executionContext) marshalOGroup2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroup(ctx context.Context, sel ast.SelectionSet, v *Group) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Group(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOGroupConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOGroupConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐGroupConnection(ctx context.Context, sel ast.SelectionSet, v *GroupConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -11798,14 +11661,14 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐMembership(ctx context.Context, sel ast.SelectionSet, v *providers.Membership) graphql.Marshaler {
+func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx context.Context, sel ast.SelectionSet, v *Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOMembershipConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
+func (ec *executionContext) marshalOMembershipConnection2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembershipConnection(ctx context.Context, sel ast.SelectionSet, v *MembershipConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -11964,18 +11827,6 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋgroupgraphᚋgroupgra
 	}
 
 	return ret
-}
-
-func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(v)
-	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

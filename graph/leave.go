@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/groupgraph/groupgraph/graph/loaders"
 	"github.com/groupgraph/groupgraph/graph/model"
 	"github.com/groupgraph/groupgraph/providers"
@@ -23,8 +25,8 @@ var leaveErrorCodes = map[error]model.LeaveGroupErrorCode{
 
 // leaveGroup leaves a group. It is never retried: a leave that failed in
 // transit may have happened, and the next query shows the truth.
-func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*model.LeaveGroupPayload, error) {
-	out := &model.LeaveGroupPayload{ClientMutationID: in.ClientMutationID, Errors: []*model.LeaveGroupError{}}
+func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPayload, error) {
+	out := &LeaveGroupPayload{ClientMutationID: in.ClientMutationID, Errors: []*model.LeaveGroupError{}}
 	v, err := viewerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -36,7 +38,7 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*model.LeaveGrou
 	if gid.Type != typeGroup {
 		return nil, userError(codeBadUserInput, "groupId names a "+gid.Type+", not a Group")
 	}
-	refuse := func(code model.LeaveGroupErrorCode, msg string) (*model.LeaveGroupPayload, error) {
+	refuse := func(code model.LeaveGroupErrorCode, msg string) (*LeaveGroupPayload, error) {
 		out.Errors = append(out.Errors, &model.LeaveGroupError{Code: code, Message: msg})
 		return out, nil
 	}
@@ -72,24 +74,43 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*model.LeaveGrou
 	l.ForgetGroup(gid.Provider, gid.Native)
 	l.ForgetMemberships(gid.Provider)
 	out.GroupDeleted = res.GroupDeleted
-	out.Membership = res.Membership
-	if out.Membership == nil {
-		out.Membership = &providers.Membership{
+	ended := res.Membership
+	if ended == nil {
+		ended = &providers.Membership{
 			Provider: gid.Provider, UserID: acct.UserID, Status: providers.StatusRemoved,
 			Role: providers.RoleMember, Group: providers.Group{Provider: gid.Provider, ID: gid.Native},
 		}
 	}
+	var after *providers.Group
 	if !res.GroupDeleted {
 		g, err := l.Group(ctx, gid.Provider, gid.Native)
-		if err != nil && !errors.Is(err, providers.ErrNotFound) {
-			// The leave happened; a failing re-read must not hide that.
-			return out, nil
+		if err == nil || errors.Is(err, providers.ErrNotFound) {
+			// A failing re-read must not hide that the leave happened.
+			after = g
 		}
-		out.Group = g
 	}
-	if out.Membership.Group.Name == "" && out.Group != nil {
-		out.Membership.Group.Name = out.Group.Name
+	// The ended membership's group is the group as read after the leave
+	// when there is one, so that its fields need no further call.
+	if after != nil && !ended.Group.Complete {
+		ended.Group = *after
 	}
+	out.Membership = newMembership(l, ended, nil)
+	groups := []*Group{out.Membership.group}
+	if after != nil {
+		out.Group = newGroup(l, after)
+		groups = append(groups, out.Group)
+	}
+	s := newGroupSelection()
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFieldsCtx(ctx, leaveGroupPayloadImplementors) {
+		switch f.Name {
+		case "group":
+			s.addGroup(oc, f.Selections)
+		case "membership":
+			s.addMembership(oc, f.Selections)
+		}
+	}
+	prepareGroups(ctx, s, groups)
 	return out, nil
 }
 

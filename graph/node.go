@@ -33,11 +33,15 @@ func resolveNode(ctx context.Context, id string) (model.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return g, nil
+		return groupView(ctx, g), nil
 	case typeUser:
 		return viewerUser(v, gid.Provider, gid.Native), nil
 	case typeMembership:
-		return lookupMembership(ctx, gid)
+		m, err := lookupMembership(ctx, gid)
+		if err != nil {
+			return nil, err
+		}
+		return membershipView(ctx, m), nil
 	}
 	return nil, userError(codeBadUserInput, "unknown object type")
 }
@@ -69,6 +73,21 @@ func lookupMembership(ctx context.Context, gid globalID) (*providers.Membership,
 		}
 	}
 	return nil, userError(codeNotFound, "no such membership of yours")
+}
+
+// groupView wraps g for the current field (a Group, or a Node that is
+// one) and prepares what the field's selection needs.
+func groupView(ctx context.Context, g *providers.Group) *Group {
+	v := newGroup(loaders.FromContext(ctx), g)
+	prepareGroups(ctx, groupSelectionOf(ctx, (*groupSelection).addGroup), []*Group{v})
+	return v
+}
+
+// membershipView is groupView for a membership.
+func membershipView(ctx context.Context, m *providers.Membership) *Membership {
+	v := newMembership(loaders.FromContext(ctx), m, nil)
+	prepareGroups(ctx, groupSelectionOf(ctx, (*groupSelection).addMembership), []*Group{v.group})
+	return v
 }
 
 // resolveNodes fetches every ID at once, so that group lookups share one

@@ -12,7 +12,7 @@ import (
 	"github.com/groupgraph/groupgraph/providers"
 )
 
-func (r *mutationResolver) LeaveGroup(ctx context.Context, input model.LeaveGroupInput) (*model.LeaveGroupPayload, error) {
+func (r *mutationResolver) LeaveGroup(ctx context.Context, input model.LeaveGroupInput) (*LeaveGroupPayload, error) {
 	return leaveGroup(ctx, input)
 }
 
@@ -36,11 +36,15 @@ func (r *queryResolver) User(ctx context.Context, provider providers.Kind, provi
 	return viewerUser(v, provider, providerID), nil
 }
 
-func (r *queryResolver) Group(ctx context.Context, provider providers.Kind, providerID string) (*providers.Group, error) {
+func (r *queryResolver) Group(ctx context.Context, provider providers.Kind, providerID string) (*Group, error) {
 	if _, err := viewerFrom(ctx); err != nil {
 		return nil, err
 	}
-	return lookupGroup(ctx, provider, providerID)
+	g, err := lookupGroup(ctx, provider, providerID)
+	if err != nil {
+		return nil, err
+	}
+	return groupView(ctx, g), nil
 }
 
 func (r *queryResolver) Providers(ctx context.Context) ([]*model.ProviderInfo, error) {

@@ -36,11 +36,11 @@ func (r *viewerResolver) Accounts(ctx context.Context, obj *providers.Viewer) ([
 	return r.viewerAccounts(ctx, obj)
 }
 
-func (r *viewerResolver) Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*model.MembershipConnection, error) {
+func (r *viewerResolver) Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*MembershipConnection, error) {
 	return membershipsConnection(ctx, pageArgs{first: first, after: after, last: last, before: before}, filter, orderBy)
 }
 
-func (r *viewerResolver) VisibleGroups(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, providers []providers.Kind) (*model.GroupConnection, error) {
+func (r *viewerResolver) VisibleGroups(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, providers []providers.Kind) (*GroupConnection, error) {
 	return visibleGroupsConnection(ctx, pageArgs{first: first, after: after, last: last, before: before}, providers)
 }
 

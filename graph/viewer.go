@@ -20,7 +20,7 @@ func providerRank(k providers.Kind) int { return slices.Index(providers.Kinds, k
 // platform, filters, orders and paginates them. A platform that fails adds
 // its error to the response and is listed as incomplete; the others' data
 // stays.
-func membershipsConnection(ctx context.Context, a pageArgs, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*model.MembershipConnection, error) {
+func membershipsConnection(ctx context.Context, a pageArgs, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*MembershipConnection, error) {
 	order, desc := model.MembershipOrderFieldName, false
 	if orderBy != nil {
 		order = orderBy.Field
@@ -33,13 +33,14 @@ func membershipsConnection(ctx context.Context, a pageArgs, filter *model.Member
 	if err := a.validate(orderName); err != nil {
 		return nil, err
 	}
-	conn := &model.MembershipConnection{IncompleteProviders: []providers.Kind{}}
+	conn := &MembershipConnection{IncompleteProviders: []providers.Kind{}}
+	l := loaders.FromContext(ctx)
 	var all []providers.Membership
 	var only []providers.Kind
 	if filter != nil {
 		only = filter.Providers
 	}
-	for _, res := range loaders.FromContext(ctx).AllMemberships(ctx, only...) {
+	for _, res := range l.AllMemberships(ctx, only...) {
 		if res.Err != nil {
 			graphql.AddError(ctx, res.Err)
 			conn.IncompleteProviders = append(conn.IncompleteProviders, res.Account.Provider)
@@ -72,14 +73,18 @@ func membershipsConnection(ctx context.Context, a pageArgs, filter *model.Member
 	}
 	w := paginateOrdered(sorted, a, orderName, desc)
 	conn.TotalCount = len(all)
-	conn.Edges = make([]*model.MembershipEdge, 0, w.end-w.start)
-	conn.Nodes = make([]*providers.Membership, 0, w.end-w.start)
-	for _, j := range idx[w.start:w.end] {
-		m := &all[j]
-		conn.Edges = append(conn.Edges, &model.MembershipEdge{Cursor: encodeCursor(keys[j]), Node: m})
+	page := idx[w.start:w.end]
+	conn.Edges = make([]*MembershipEdge, 0, len(page))
+	conn.Nodes = make([]*Membership, 0, len(page))
+	groups := make([]*Group, 0, len(page))
+	for _, j := range page {
+		m := newMembership(l, &all[j], nil)
+		conn.Edges = append(conn.Edges, &MembershipEdge{Cursor: encodeCursor(keys[j]), Node: m})
 		conn.Nodes = append(conn.Nodes, m)
+		groups = append(groups, m.group)
 	}
-	conn.PageInfo = pageInfo(w, conn.Edges, func(e *model.MembershipEdge) string { return e.Cursor })
+	conn.PageInfo = pageInfo(w, conn.Edges, func(e *MembershipEdge) string { return e.Cursor })
+	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addMembership)), groups)
 	return conn, nil
 }
 
@@ -150,14 +155,15 @@ func membershipKey(m providers.Membership, order model.MembershipOrderField, ord
 }
 
 // visibleGroupsConnection lists the groups the viewer may join, by name.
-func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.Kind) (*model.GroupConnection, error) {
+func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.Kind) (*GroupConnection, error) {
 	const order = "NAME"
 	if err := a.validate(order); err != nil {
 		return nil, err
 	}
-	conn := &model.GroupConnection{IncompleteProviders: []providers.Kind{}}
+	conn := &GroupConnection{IncompleteProviders: []providers.Kind{}}
+	l := loaders.FromContext(ctx)
 	var all []*providers.Group
-	for _, res := range loaders.FromContext(ctx).VisibleGroups(ctx, only...) {
+	for _, res := range l.VisibleGroups(ctx, only...) {
 		if res.Err != nil {
 			graphql.AddError(ctx, res.Err)
 			conn.IncompleteProviders = append(conn.IncompleteProviders, res.Account.Provider)
@@ -177,13 +183,15 @@ func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.K
 	}
 	w := paginate(keys, a, order)
 	conn.TotalCount = len(all)
-	conn.Edges = make([]*model.GroupEdge, 0, w.end-w.start)
-	conn.Nodes = make([]*providers.Group, 0, w.end-w.start)
+	conn.Edges = make([]*GroupEdge, 0, w.end-w.start)
+	conn.Nodes = make([]*Group, 0, w.end-w.start)
 	for i := w.start; i < w.end; i++ {
-		conn.Edges = append(conn.Edges, &model.GroupEdge{Cursor: encodeCursor(keys[i]), Node: all[i]})
-		conn.Nodes = append(conn.Nodes, all[i])
+		g := newGroup(l, all[i])
+		conn.Edges = append(conn.Edges, &GroupEdge{Cursor: encodeCursor(keys[i]), Node: g})
+		conn.Nodes = append(conn.Nodes, g)
 	}
-	conn.PageInfo = pageInfo(w, conn.Edges, func(e *model.GroupEdge) string { return e.Cursor })
+	conn.PageInfo = pageInfo(w, conn.Edges, func(e *GroupEdge) string { return e.Cursor })
+	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addGroup)), conn.Nodes)
 	return conn, nil
 }
 

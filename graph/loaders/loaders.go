@@ -112,11 +112,18 @@ func (l *Loaders) account(k providers.Kind) (providers.Provider, providers.Accou
 // says it does not exist. Concurrent calls are batched into one GroupsByID
 // call per platform.
 func (l *Loaders) Group(ctx context.Context, k providers.Kind, id string) (*providers.Group, error) {
+	return l.LoadGroup(ctx, k, id)()
+}
+
+// LoadGroup starts loading a group like Group and returns at once with a
+// function that waits for the result: a caller that starts every lookup
+// before it waits for any gets one batch per platform from one goroutine.
+func (l *Loaders) LoadGroup(ctx context.Context, k providers.Kind, id string) func() (*providers.Group, error) {
 	loader, err := l.groupLoader(k)
 	if err != nil {
-		return nil, err
+		return func() (*providers.Group, error) { return nil, err }
 	}
-	return loader.Load(ctx, id)()
+	return loader.Load(ctx, id)
 }
 
 // ForgetGroup drops a group from the request's cache, so that the next

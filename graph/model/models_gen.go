@@ -17,28 +17,6 @@ type GroupDetails interface {
 	IsGroupDetails()
 }
 
-// A page of groups.
-type GroupConnection struct {
-	// The groups of this page with their cursors.
-	Edges []*GroupEdge `json:"edges"`
-	// The groups of this page.
-	Nodes []*providers.Group `json:"nodes"`
-	// Pagination information.
-	PageInfo *PageInfo `json:"pageInfo"`
-	// How many groups there are in all pages.
-	TotalCount int `json:"totalCount"`
-	// Platforms whose groups are missing because they failed; see `errors`.
-	IncompleteProviders []providers.Kind `json:"incompleteProviders"`
-}
-
-// A group and its cursor.
-type GroupEdge struct {
-	// An opaque cursor for `after` and `before`.
-	Cursor string `json:"cursor"`
-	// The group.
-	Node *providers.Group `json:"node"`
-}
-
 // An expected reason `leaveGroup` did not leave.
 type LeaveGroupError struct {
 	// What went wrong, for programs.
@@ -55,20 +33,6 @@ type LeaveGroupInput struct {
 	DeletePhotos *bool `json:"deletePhotos,omitempty"`
 	// Any string, echoed in the payload so a client can match answers to requests.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-}
-
-// The result of `leaveGroup`.
-type LeaveGroupPayload struct {
-	// The `clientMutationId` of the input.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	// The group after leaving; null when the platform deleted it or on failure.
-	Group *providers.Group `json:"group,omitempty"`
-	// Whether the platform deleted the group because the caller was its last member.
-	GroupDeleted bool `json:"groupDeleted"`
-	// The membership that ended; null on failure.
-	Membership *providers.Membership `json:"membership,omitempty"`
-	// Why the caller could not leave; empty on success.
-	Errors []*LeaveGroupError `json:"errors"`
 }
 
 // The result of linking an account.
@@ -101,28 +65,6 @@ type LinkedAccount struct {
 	Status AccountStatus `json:"status"`
 	// When the account was linked, if known.
 	LinkedAt *time.Time `json:"linkedAt,omitempty"`
-}
-
-// A page of memberships.
-type MembershipConnection struct {
-	// The memberships of this page with their cursors.
-	Edges []*MembershipEdge `json:"edges"`
-	// The memberships of this page.
-	Nodes []*providers.Membership `json:"nodes"`
-	// Pagination information.
-	PageInfo *PageInfo `json:"pageInfo"`
-	// How many memberships match, in all pages.
-	TotalCount int `json:"totalCount"`
-	// Platforms whose memberships are missing because they failed; see `errors`.
-	IncompleteProviders []providers.Kind `json:"incompleteProviders"`
-}
-
-// A membership and its cursor.
-type MembershipEdge struct {
-	// An opaque cursor for `after` and `before`.
-	Cursor string `json:"cursor"`
-	// The membership.
-	Node *providers.Membership `json:"node"`
 }
 
 // Narrows `Viewer.memberships`. Every condition given must hold.
