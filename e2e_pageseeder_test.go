@@ -89,6 +89,31 @@ func TestPageSeederEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a listed group's details-only fields come from its detail call", func(t *testing.T) {
+		// editUrls is a boolean only the detail call carries; a listed group
+		// has to be completed for it, and must not answer null.
+		var d struct {
+			Viewer struct {
+				Memberships struct {
+					Nodes []struct {
+						Group struct {
+							Details map[string]any
+						}
+					}
+				}
+			}
+		}
+		e.do("tok", `{ viewer { memberships(first: 100) { nodes { group { details { ... on PageSeederGroupDetails { editUrls template } } } } } } }`, nil, &d, false)
+		if len(d.Viewer.Memberships.Nodes) == 0 {
+			t.Fatal("no memberships")
+		}
+		for _, n := range d.Viewer.Memberships.Nodes {
+			if _, ok := n.Group.Details["editUrls"].(bool); !ok {
+				t.Errorf("details = %v, want editUrls true or false", n.Group.Details)
+			}
+		}
+	})
+
 	inherited := strconv.FormatInt(pageseedertest.SandboxInheritedGroup, 10)
 	t.Run("memberships include inherited ones, flagged and not leavable", func(t *testing.T) {
 		var d struct {
