@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,8 +36,20 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
 	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, or all")
 	smoke := fs.Bool("smoke", false, "a few seconds, small N, both cache modes: exit 1 if upstream calls per query exceed the minimum or a request fails")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (simulators, server and clients) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *jitter < 0 {
 		*jitter = *latency / 4
