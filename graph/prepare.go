@@ -153,14 +153,31 @@ func prepareGroups(ctx context.Context, s *groupSelection, gs []*Group) {
 	if s.membership {
 		prepareMemberships(ctx, l, gs, &wg)
 	}
+	need := map[providers.Kind][]*Group{}
+	for _, g := range gs {
+		if !g.loaded && s.needsDetails(g.rep) {
+			need[g.rep.Provider] = append(need[g.rep.Provider], g)
+		}
+	}
 	type pending struct {
 		g    *Group
 		wait func() (*providers.Group, error)
 	}
 	var loads []pending
-	for _, g := range gs {
-		if !g.loaded && s.needsDetails(g.rep) {
-			loads = append(loads, pending{g, l.LoadGroup(ctx, g.rep.Provider, g.rep.ID)})
+	for k, groups := range need {
+		// The shared cache first: a group found there needs no batch, so a
+		// warm query does not wait out the loader's batching window.
+		ids := make([]string, len(groups))
+		for i, g := range groups {
+			ids[i] = g.rep.ID
+		}
+		cached := l.CachedGroups(ctx, k, ids)
+		for _, g := range groups {
+			if full := cached[g.rep.ID]; full != nil {
+				g.full, g.loaded = full, true
+				continue
+			}
+			loads = append(loads, pending{g, l.LoadGroup(ctx, k, g.rep.ID)})
 		}
 	}
 	for _, p := range loads {

@@ -117,6 +117,15 @@ type StatusReporter interface {
 	Status() ProviderStatus
 }
 
+// GroupCache is implemented by providers that keep the details of public
+// groups in a cache shared between requests (the resilience layer's
+// decorator does). CachedGroups returns the cached groups among ids, without
+// calling the platform: a caller that finds a group there need not wait to
+// batch its lookup with others.
+type GroupCache interface {
+	CachedGroups(ctx context.Context, ids []string) map[string]*Group
+}
+
 // ProviderStatus is a platform's health as groupgraph sees it.
 type ProviderStatus struct {
 	// Circuit is the circuit breaker's state: "closed", "half-open" or

@@ -126,6 +126,22 @@ func (l *Loaders) LoadGroup(ctx context.Context, k providers.Kind, id string) fu
 	return loader.Load(ctx, id)
 }
 
+// CachedGroups returns the groups among ids on platform k that the
+// platform's shared cache holds, found without waiting for a batch. It
+// returns nothing when the viewer has no account there, as Group would
+// fail.
+func (l *Loaders) CachedGroups(ctx context.Context, k providers.Kind, ids []string) map[string]*providers.Group {
+	p, _, err := l.account(k)
+	if err != nil {
+		return nil
+	}
+	c, ok := p.(providers.GroupCache)
+	if !ok {
+		return nil
+	}
+	return c.CachedGroups(ctx, ids)
+}
+
 // ForgetGroup drops a group from the request's cache, so that the next
 // lookup asks the platform again (after a leave, say).
 func (l *Loaders) ForgetGroup(k providers.Kind, id string) {

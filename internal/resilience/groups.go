@@ -32,6 +32,21 @@ type flight struct {
 
 func newFlights() *flights { return &flights{byID: map[string]*flight{}} }
 
+// CachedGroups implements providers.GroupCache: the groups among ids in the
+// shared cache. A failing cache is a miss; GroupsByID reports it.
+func (p *Provider) CachedGroups(ctx context.Context, ids []string) map[string]*providers.Group {
+	if p.opts.Cache == nil || len(ids) == 0 {
+		return nil
+	}
+	hits, err := p.opts.Cache.Get(ctx, p.kind, dedupe(ids))
+	if err != nil || len(hits) == 0 {
+		return nil
+	}
+	// Misses are counted by the GroupsByID call that follows them.
+	p.opts.Observer.CacheHits(p.kind, len(hits))
+	return hits
+}
+
 // GroupsByID implements providers.Provider. Public groups are served from
 // the cache when they are there. The rest are loaded with one upstream call
 // for the IDs no other request is loading, while the IDs another request is

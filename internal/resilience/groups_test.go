@@ -156,6 +156,31 @@ func TestCache(t *testing.T) {
 		}
 	})
 
+	t.Run("CachedGroups answers from the cache alone, without per-caller fields", func(t *testing.T) {
+		m := newFixture()
+		p := Wrap(perViewer{m}, fastOptions())
+		if got := p.CachedGroups(context.Background(), []string{"pub"}); len(got) != 0 {
+			t.Fatalf("cold cache gave %v", got)
+		}
+		groupsByID(t, p, alice, "pub", "priv")
+		calls := len(m.Calls())
+		got := p.CachedGroups(context.Background(), []string{"pub", "priv", "missing"})
+		if len(m.Calls()) != calls {
+			t.Fatalf("CachedGroups called the platform")
+		}
+		if len(got) != 1 || got["pub"] == nil {
+			t.Fatalf("got %v, want only the public group", got)
+		}
+		if d := got["pub"].Details.(*providers.FlickrDetails); d.ViewerIsAdmin != nil || d.Throttle.Remaining != nil {
+			t.Fatalf("the cached copy carries alice's flags: %+v", d)
+		}
+		opts := fastOptions()
+		opts.Cache = brokenCache{}
+		if got := Wrap(m, opts).CachedGroups(context.Background(), []string{"pub"}); len(got) != 0 {
+			t.Fatalf("a failing cache gave %v", got)
+		}
+	})
+
 	t.Run("a failing cache is a miss, not a failure", func(t *testing.T) {
 		m := newFixture()
 		opts := fastOptions()
