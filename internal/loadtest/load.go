@@ -139,6 +139,9 @@ type Result struct {
 	Failed    int
 	FirstFail string
 	Elapsed   time.Duration
+	// CPU is the CPU time the whole process (simulators, server and
+	// clients) used during the load; 0 when unknown.
+	CPU time.Duration
 	// Latencies of every request, sorted.
 	Latencies []time.Duration
 }
@@ -170,6 +173,7 @@ func (s *Stack) Run(ctx context.Context, l Load) Result {
 	var failed atomic.Int64
 	var firstFail sync.Once
 	res := Result{Requests: l.Requests}
+	cpu0 := ProcessCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range l.Clients {
@@ -194,6 +198,9 @@ func (s *Stack) Run(ctx context.Context, l Load) Result {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	if cpu0 > 0 {
+		res.CPU = ProcessCPU() - cpu0
+	}
 	res.Failed = int(failed.Load())
 	slices.Sort(lat)
 	res.Latencies = lat

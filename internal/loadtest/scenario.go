@@ -210,6 +210,11 @@ func (r Report) Write(w io.Writer) {
 	if r.PeakRSS > 0 {
 		fmt.Fprintf(w, "  peak RSS    %.1f MiB (the whole process: simulators, server and clients)\n", float64(r.PeakRSS)/(1<<20))
 	}
+	if res.CPU > 0 {
+		perQuery := res.CPU / time.Duration(res.Requests)
+		fmt.Fprintf(w, "  CPU         %v per query (the whole process: simulators, server and clients); %.0f%% of %d cores busy\n",
+			ms(perQuery), 100*res.CPU.Seconds()/res.Elapsed.Seconds()/float64(runtime.GOMAXPROCS(0)), runtime.GOMAXPROCS(0))
+	}
 	fmt.Fprintf(w, "  GOMAXPROCS  %d\n", runtime.GOMAXPROCS(0))
 }
 
