@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -25,45 +26,129 @@ import (
 type flexString string
 
 func (s *flexString) UnmarshalJSON(b []byte) error {
+	t, err := flexText(b)
+	if err != nil {
+		return err
+	}
+	*s = flexString(t)
+	return nil
+}
+
+// flexText returns the text a flex value stands for. The common values, a
+// string without escapes, a number, true or false, and a {"_content": …}
+// wrapper of one of them, are read here, the text being a slice of b; the
+// others go through encoding/json, which has the last word on what is
+// valid. A list is an error, null is the empty text.
+func flexText(b []byte) ([]byte, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return errors.New("empty value")
+		return nil, errors.New("empty value")
 	}
 	switch b[0] {
 	case '"':
+		if t, ok := plainString(b); ok {
+			return t, nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(v)
+		return []byte(v), nil
 	case '{':
 		inner, err := unwrapContent(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if inner == nil {
-			*s = ""
-			return nil
+			return nil, nil
 		}
-		return s.UnmarshalJSON(inner)
+		return flexText(inner)
 	case 'n':
-		*s = ""
+		return nil, nil
 	case 't', 'f':
+		if string(b) == "true" || string(b) == "false" {
+			return b, nil
+		}
 		var v bool
 		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(strconv.FormatBool(v))
+		return strconv.AppendBool(nil, v), nil
 	case '[':
-		return errors.New("a list where text was expected")
+		return nil, errors.New("a list where text was expected")
 	default:
+		if validNumber(b) {
+			return b, nil
+		}
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(n.String())
+		return []byte(n), nil
 	}
-	return nil
+}
+
+// plainString returns the contents of b when b is exactly one JSON string
+// without escapes, control characters or invalid UTF-8: what encoding/json
+// would decode it to.
+func plainString(b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return nil, false
+	}
+	t := b[1 : len(b)-1]
+	ascii := true
+	for _, c := range t {
+		switch {
+		case c == '"' || c == '\\' || c < ' ':
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(t) {
+		return nil, false
+	}
+	return t, true
+}
+
+// validNumber reports whether b is a JSON number (RFC 8259, section 6).
+func validNumber(b []byte) bool {
+	digits := func(b []byte) []byte {
+		for len(b) > 0 && '0' <= b[0] && b[0] <= '9' {
+			b = b[1:]
+		}
+		return b
+	}
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	switch {
+	case len(b) == 0:
+		return false
+	case b[0] == '0':
+		b = b[1:]
+	case '1' <= b[0] && b[0] <= '9':
+		b = digits(b[1:])
+	default:
+		return false
+	}
+	if len(b) > 0 && b[0] == '.' {
+		if len(b) < 2 || b[1] < '0' || b[1] > '9' {
+			return false
+		}
+		b = digits(b[2:])
+	}
+	if len(b) > 0 && (b[0] == 'e' || b[0] == 'E') {
+		b = b[1:]
+		if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+			b = b[1:]
+		}
+		if len(b) == 0 || b[0] < '0' || b[0] > '9' {
+			return false
+		}
+		b = digits(b[1:])
+	}
+	return len(b) == 0
 }
 
 // flexInt accepts a number, a numeric string, "" (zero), a boolean, null or a
@@ -71,16 +156,30 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
+	t, err := flexText(b)
+	if err != nil {
 		return err
 	}
-	v, err := parseInt(string(s))
+	if v, ok := atoi(t); ok {
+		*n = flexInt(v)
+		return nil
+	}
+	v, err := parseInt(string(t))
 	if err != nil {
 		return err
 	}
 	*n = flexInt(v)
 	return nil
+}
+
+// atoi is strconv.Atoi for a text that starts like an integer, without
+// copying it; where it is ok, parseInt(string(t)) gives the same value.
+func atoi(t []byte) (int, bool) {
+	if len(t) == 0 || !('0' <= t[0] && t[0] <= '9' || t[0] == '-') {
+		return 0, false
+	}
+	v, err := strconv.Atoi(string(t))
+	return v, err == nil
 }
 
 func parseInt(s string) (int, error) {
@@ -106,11 +205,17 @@ func parseInt(s string) (int, error) {
 type flexBool bool
 
 func (v *flexBool) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
+	t, err := flexText(b)
+	if err != nil {
 		return err
 	}
-	switch strings.ToLower(strings.TrimSpace(string(s))) {
+	if n, ok := atoi(t); ok {
+		// A number is neither "yes" nor "no".
+		*v = n != 0
+		return nil
+	}
+	s := string(t)
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "yes":
 		*v = true
 		return nil
@@ -118,7 +223,7 @@ func (v *flexBool) UnmarshalJSON(b []byte) error {
 		*v = false
 		return nil
 	}
-	n, err := parseInt(string(s))
+	n, err := parseInt(s)
 	if err != nil {
 		return err
 	}
@@ -169,6 +274,9 @@ func (l *list[T]) UnmarshalJSON(b []byte) error {
 // nil when it has none. Only scalars are accepted inside, so that nesting
 // cannot recurse.
 func unwrapContent(b []byte) ([]byte, error) {
+	if c, ok := onlyContent(b); ok {
+		return c, nil
+	}
 	var w struct {
 		Content json.RawMessage `json:"_content"`
 	}
@@ -184,6 +292,51 @@ func unwrapContent(b []byte) ([]byte, error) {
 	}
 	return c, nil
 }
+
+// onlyContent reads the usual wrapper, {"_content": v} with v a string
+// without escapes, a number, true, false or null, without encoding/json;
+// ok is false for anything else. v is returned as it stands in b.
+func onlyContent(b []byte) (v []byte, ok bool) {
+	const key = `"_content"`
+	b = trimJSONSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	b = trimJSONSpace(b[1 : len(b)-1])
+	if !bytes.HasPrefix(b, []byte(key)) {
+		return nil, false
+	}
+	b = trimJSONSpace(b[len(key):])
+	if len(b) == 0 || b[0] != ':' {
+		return nil, false
+	}
+	v = trimJSONSpace(b[1:])
+	if len(v) == 0 {
+		return nil, false
+	}
+	switch v[0] {
+	case '"':
+		_, ok = plainString(v)
+	case 't', 'f', 'n':
+		ok = string(v) == "true" || string(v) == "false" || string(v) == "null"
+	default:
+		ok = validNumber(v)
+	}
+	return v, ok
+}
+
+// trimJSONSpace trims the whitespace JSON allows around a value.
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && isJSONSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isJSONSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // envelope is the part of every REST response that says whether it
 // succeeded.
