@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -46,7 +46,7 @@ func flexText(b []byte) ([]byte, error) {
 	}
 	switch b[0] {
 	case '"':
-		if t, ok := plainString(b); ok {
+		if t, ok := jsonscan.PlainString(b); ok {
 			return t, nil
 		}
 		var v string
@@ -77,7 +77,7 @@ func flexText(b []byte) ([]byte, error) {
 	case '[':
 		return nil, errors.New("a list where text was expected")
 	default:
-		if validNumber(b) {
+		if jsonscan.ValidNumber(b) {
 			return b, nil
 		}
 		var n json.Number
@@ -86,69 +86,6 @@ func flexText(b []byte) ([]byte, error) {
 		}
 		return []byte(n), nil
 	}
-}
-
-// plainString returns the contents of b when b is exactly one JSON string
-// without escapes, control characters or invalid UTF-8: what encoding/json
-// would decode it to.
-func plainString(b []byte) ([]byte, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return nil, false
-	}
-	t := b[1 : len(b)-1]
-	ascii := true
-	for _, c := range t {
-		switch {
-		case c == '"' || c == '\\' || c < ' ':
-			return nil, false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	if !ascii && !utf8.Valid(t) {
-		return nil, false
-	}
-	return t, true
-}
-
-// validNumber reports whether b is a JSON number (RFC 8259, section 6).
-func validNumber(b []byte) bool {
-	digits := func(b []byte) []byte {
-		for len(b) > 0 && '0' <= b[0] && b[0] <= '9' {
-			b = b[1:]
-		}
-		return b
-	}
-	if len(b) > 0 && b[0] == '-' {
-		b = b[1:]
-	}
-	switch {
-	case len(b) == 0:
-		return false
-	case b[0] == '0':
-		b = b[1:]
-	case '1' <= b[0] && b[0] <= '9':
-		b = digits(b[1:])
-	default:
-		return false
-	}
-	if len(b) > 0 && b[0] == '.' {
-		if len(b) < 2 || b[1] < '0' || b[1] > '9' {
-			return false
-		}
-		b = digits(b[2:])
-	}
-	if len(b) > 0 && (b[0] == 'e' || b[0] == 'E') {
-		b = b[1:]
-		if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
-			b = b[1:]
-		}
-		if len(b) == 0 || b[0] < '0' || b[0] > '9' {
-			return false
-		}
-		b = digits(b[1:])
-	}
-	return len(b) == 0
 }
 
 // flexInt accepts a number, a numeric string, "" (zero), a boolean, null or a
@@ -316,11 +253,11 @@ func onlyContent(b []byte) (v []byte, ok bool) {
 	}
 	switch v[0] {
 	case '"':
-		_, ok = plainString(v)
+		_, ok = jsonscan.PlainString(v)
 	case 't', 'f', 'n':
 		ok = string(v) == "true" || string(v) == "false" || string(v) == "null"
 	default:
-		ok = validNumber(v)
+		ok = jsonscan.ValidNumber(v)
 	}
 	return v, ok
 }
@@ -367,6 +304,9 @@ func decodeREST(method string, body []byte, v any) *decodeProblem {
 	if b[0] != '{' {
 		return nonJSON(method, b)
 	}
+	if r, ok := v.(okReader); ok && r.readOK(b) {
+		return nil
+	}
 	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		return unavailable(method, "malformed JSON response")
@@ -390,6 +330,76 @@ func decodeREST(method string, body []byte, v any) *decodeProblem {
 		return &decodeProblem{kind: codeKind(method, code), apiErr: apiErr}
 	}
 	return unavailable(method, "response without stat")
+}
+
+// okReader is a response type that reads the usual successful answer
+// without encoding/json, in one pass.
+type okReader interface {
+	// readOK reports whether it read b, which is then a JSON object with
+	// stat "ok" that the envelope and the response decode from without
+	// error, into what json.Unmarshal would have given. When it reports
+	// false the receiver is unchanged, and decodeREST decodes b with
+	// encoding/json, which has the last word.
+	readOK(b []byte) bool
+}
+
+// The readers of flex values from a jsonscan.Reader: each value is read
+// by its UnmarshalJSON, as encoding/json would; a pointer is nil for null.
+
+func readString(r *jsonscan.Reader, s *flexString) bool {
+	b, ok := r.Value()
+	return ok && s.UnmarshalJSON(b) == nil
+}
+
+func readInt(r *jsonscan.Reader, n *flexInt) bool {
+	b, ok := r.Value()
+	return ok && n.UnmarshalJSON(b) == nil
+}
+
+func readBool(r *jsonscan.Reader, v *flexBool) bool {
+	b, ok := r.Value()
+	return ok && v.UnmarshalJSON(b) == nil
+}
+
+func readIntPtr(r *jsonscan.Reader, p **flexInt) bool {
+	if r.Peek() == 'n' {
+		return r.Null()
+	}
+	n := new(flexInt)
+	if !readInt(r, n) {
+		return false
+	}
+	*p = n
+	return true
+}
+
+// readList reads what list[T].UnmarshalJSON accepts, each element with
+// readElem.
+func readList[T any](r *jsonscan.Reader, l *list[T], readElem func(*jsonscan.Reader, *T) bool) bool {
+	switch r.Peek() {
+	case 'n':
+		return r.Null()
+	case '"':
+		s, ok := r.String()
+		return ok && s == ""
+	case '{':
+		v := make(list[T], 1)
+		if !readElem(r, &v[0]) {
+			return false
+		}
+		*l = v
+		return true
+	case '[':
+		v := list[T]{}
+		ok := r.Array(func() bool {
+			var zero T
+			v = append(v, zero)
+			return readElem(r, &v[len(v)-1])
+		})
+		*l = v
+		return ok
+	}
+	return false
 }
 
 // stripJSONP removes a "name(…)" JSONP wrapper, if any.

@@ -5,7 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 )
 
 // sameValues reports whether got and want hold the same values, field by
@@ -84,6 +88,7 @@ var referenceSeeds = []string{
 	`{"stat":"ok","groups":{"group":"x"}}`,
 	`{"stat":"ok","groups":{"group":5}}`,
 	`{"stat":"ok","groups":null}`,
+	`{"stat":"ok","groups":{"group":{"throttle":{"count":"2"},"restrictions":{"photos_ok":"1"}}}}`,
 	`{"stat":"ok","groups":{"group":null}}`,
 	`{"stat":"ok","groups":{"group":[null,{"nsid":"a"}]}}`,
 	`{"stat":"ok","groups":{"group":[{"throttle":null,"restrictions":{"photos_ok":"no","has_geo":"YES"}}]}}`,
@@ -127,7 +132,7 @@ func FuzzDecodeMatchesReference(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, s := range referenceSeeds {
+	for _, s := range append(referenceSeeds, usualAnswers...) {
 		f.Add([]byte(s))
 	}
 	f.Add(membershipsBody(f, 3))
@@ -172,4 +177,77 @@ func FuzzDecodeMatchesReference(f *testing.F) {
 			t.Fatalf("list: %+v, %v; the reference %+v, %v", l, err, rl, rerr)
 		}
 	})
+}
+
+func jsonNames(types ...reflect.Type) []string {
+	var names []string
+	for _, t := range types {
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func fieldNames[T any](fields []jsonscan.Field[T]) []string {
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// The one-pass readers know every field encoding/json knows, so that none
+// is skipped as unknown.
+func TestReadersNameEveryField(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"getGroups answer", fieldNames(groupsAnswerFields), jsonNames(reflect.TypeFor[envelope](), reflect.TypeFor[groupsResponse]())},
+		{"groups", fieldNames(groupsFields), jsonNames(reflect.TypeFor[groupsResponse]().Field(0).Type)},
+		{"listedGroup", fieldNames(listedGroupFields), jsonNames(reflect.TypeFor[listedGroup]())},
+		{"wireThrottle", fieldNames(throttleFields), jsonNames(reflect.TypeFor[wireThrottle]())},
+		{"wireRestrict", fieldNames(restrictFields), jsonNames(reflect.TypeFor[wireRestrict]())},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: the reader knows %q, the type %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// usualAnswers are getGroups answers of the shapes the one-pass reader
+// reads.
+var usualAnswers = []string{
+	`{"stat":"ok","groups":{"group":[]}}`,
+	`{"stat":"ok","groups":{"group":""}}`,
+	`{"stat":"ok","groups":{"group":null},"code":0,"message":""}`,
+	`{"stat":"ok","groups":null}`,
+	`{"stat":"ok","groups":{"group":[null,{"nsid":"a\u0041","name":"\u00e9t\u00e9","members":null,"privacy":{"_content":null}}]}}`,
+	`{"groups":{"page":1,"group":{"nsid":"1@N01","throttle":null,"restrictions":{}}},"stat":"ok","extra":{"x":[1,"2",{"y":null}]}}`,
+}
+
+// The usual answers take the one-pass path (and so the comparison with the
+// reference covers it).
+func TestUsualAnswersAreReadInOnePass(t *testing.T) {
+	bodies := map[string][]byte{"simulator": membershipsBody(t, 3)}
+	for _, name := range []string{"getGroups_seed.json", "getGroups_extras.json", "getGroups_single.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies[name] = b
+	}
+	for _, s := range usualAnswers {
+		bodies[s] = []byte(s)
+	}
+	for name, b := range bodies {
+		var r groupsResponse
+		if !r.readOK(bytes.TrimSpace(b)) {
+			t.Errorf("%s: not read in one pass", name)
+		}
+	}
 }
