@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 )
 
 // sameValues reports whether got and want hold the same values, field by
@@ -95,7 +99,7 @@ func FuzzDecodeChannelMatchesReference(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add(membershipsBody(f, 3))
-	for _, s := range referenceSeeds {
+	for _, s := range append(referenceSeeds, usualFeeds...) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -124,4 +128,78 @@ func FuzzDecodeChannelMatchesReference(f *testing.F) {
 			t.Fatalf("items: %+v, %v; the reference %+v, %v", is, err, ris, rerr)
 		}
 	})
+}
+
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func fieldNames[T any](fields []jsonscan.Field[T]) []string {
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// The one-pass readers know every field encoding/json knows, so that none
+// is skipped as unknown.
+func TestReadersNameEveryField(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"channel", fieldNames(channelFields), jsonNames(reflect.TypeFor[channel]())},
+		{"channelBody", fieldNames(channelBodyFields), jsonNames(reflect.TypeFor[channelBody]())},
+		{"item", fieldNames(itemFields), jsonNames(reflect.TypeFor[item]())},
+		{"itemImage", fieldNames(imageFields), jsonNames(reflect.TypeFor[itemImage]())},
+		{"category", fieldNames(categoryFields), jsonNames(reflect.TypeFor[category]())},
+		{"guidObject", fieldNames(guidFields), jsonNames(reflect.TypeFor[guidObject]())},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: the reader knows %q, the type %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// usualFeeds are feeds of the shapes the one-pass reader reads.
+var usualFeeds = []string{
+	`{"channel":{"title":"My Groups","item":[]},"version":"1.0"}`,
+	`{"channel":{"item":null}}`,
+	`{"channel":null,"version":"2"}`,
+	`{}`,
+	`{"channel":{"item":{"title":"G","guid":"g1.t","category":{"value":"leader","domain":"uddi:soa.com:role"}}}}`,
+	`{"channel":{"item":[null,{"guid":null,"category":null,"Image":null},{"guid":{},"category":[],"Image":{}}]}}`,
+	`{"channel":{"item":[{"guid":{"value":null}},{"guid":{"value":"a","other":[1,{"x":2}]}},{"guid":"\u0067.t"}]}}`,
+	`{"channel":{"item":[{"title":"a\u00e9\"\\","pubDate":"Mon, 20 May 2013 22:20:58 GMT","Image":{"Url":"https://x\/y"}}]}}`,
+	`{"channel":{"item":[{"category":[null,{"value":"v","domain":"d","extra":{}}]}]}}`,
+	`{"faultcode":"soap:Server","faultstring":"x"}`,
+	` { "channel" : { "item" : [ { "guid" : { "value" : "g.t" } , "category" : [ { "value" : "group" , "domain" : "uddi:soa.com:resourcetype" } ] } ] } , "version" : "1.0" } `,
+}
+
+// The usual feeds take the one-pass path (and so the comparison with the
+// reference covers it).
+func TestUsualFeedsAreReadInOnePass(t *testing.T) {
+	seed, err := os.ReadFile("testdata/my_groups.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string][]byte{"documentation": seed, "simulator": membershipsBody(t, 3)}
+	for _, s := range usualFeeds {
+		bodies[s] = []byte(s)
+	}
+	for name, b := range bodies {
+		var c channel
+		r := jsonscan.NewReader(b)
+		if !jsonscan.ReadObject(&r, &c, channelFields) || !r.End() {
+			t.Errorf("%s: not read in one pass", name)
+		}
+	}
 }
