@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -34,16 +35,18 @@ const (
 //
 //	{"channel": {"title": "My Groups", "item": [ … ]}, "version": "1.0"}
 type channel struct {
-	Channel struct {
-		Title       string          `json:"title"`
-		Description string          `json:"description"`
-		Items       oneOrMany[item] `json:"item"`
-	} `json:"channel"`
-	Version string `json:"version"`
+	Channel channelBody `json:"channel"`
+	Version string      `json:"version"`
 	// A fault can come back with a 200 on some deployments; it is checked
 	// before the channel is trusted.
 	FaultCode   string `json:"faultcode"`
 	FaultString string `json:"faultstring"`
+}
+
+type channelBody struct {
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Items       oneOrMany[item] `json:"item"`
 }
 
 // item is one entry of a channel: a group in the user's groups feed.
@@ -53,10 +56,12 @@ type item struct {
 	Category    oneOrMany[category] `json:"category"`
 	GUID        guid                `json:"guid"`
 	PubDate     string              `json:"pubDate"`
-	Image       struct {
-		URL  string `json:"Url"`
-		Link string `json:"Link"`
-	} `json:"Image"`
+	Image       itemImage           `json:"Image"`
+}
+
+type itemImage struct {
+	URL  string `json:"Url"`
+	Link string `json:"Link"`
 }
 
 type category struct {
@@ -231,13 +236,130 @@ func checkJSON(contentType string) error {
 	return nil
 }
 
-// decodeChannel decodes a groups feed.
+// decodeChannel decodes a groups feed. The usual feed is read in one pass
+// by readChannel; anything it leaves is decoded by encoding/json.
 func decodeChannel(body []byte) (*channel, error) {
-	var c channel
-	if err := json.Unmarshal(body, &c); err != nil {
+	c := new(channel)
+	r := jsonscan.NewReader(body)
+	if jsonscan.ReadObject(&r, c, channelFields) && r.End() {
+		return c, nil
+	}
+	*c = channel{}
+	if err := json.Unmarshal(body, c); err != nil {
 		return nil, errUndecodable
 	}
-	return &c, nil
+	return c, nil
+}
+
+// The one-pass readers of a groups feed. Each reads what json.Unmarshal
+// would decode into a zero value of its type, or reports false, leaving
+// the body to encoding/json (see jsonscan.ReadObject). Their tables name
+// every field of the types, as the json tags do.
+
+var channelFields = []jsonscan.Field[channel]{
+	{Name: "channel", Read: func(r *jsonscan.Reader, c *channel) bool {
+		if r.Peek() == 'n' {
+			return r.Null()
+		}
+		return jsonscan.ReadObject(r, &c.Channel, channelBodyFields)
+	}},
+	{Name: "version", Read: func(r *jsonscan.Reader, c *channel) bool { return readString(r, &c.Version) }},
+	{Name: "faultcode", Read: func(r *jsonscan.Reader, c *channel) bool { return readString(r, &c.FaultCode) }},
+	{Name: "faultstring", Read: func(r *jsonscan.Reader, c *channel) bool { return readString(r, &c.FaultString) }},
+}
+
+var channelBodyFields = []jsonscan.Field[channelBody]{
+	{Name: "title", Read: func(r *jsonscan.Reader, b *channelBody) bool { return readString(r, &b.Title) }},
+	{Name: "description", Read: func(r *jsonscan.Reader, b *channelBody) bool { return readString(r, &b.Description) }},
+	{Name: "item", Read: func(r *jsonscan.Reader, b *channelBody) bool { return readOneOrMany(r, &b.Items, itemFields) }},
+}
+
+var itemFields = []jsonscan.Field[item]{
+	{Name: "title", Read: func(r *jsonscan.Reader, it *item) bool { return readString(r, &it.Title) }},
+	{Name: "description", Read: func(r *jsonscan.Reader, it *item) bool { return readString(r, &it.Description) }},
+	{Name: "category", Read: func(r *jsonscan.Reader, it *item) bool { return readOneOrMany(r, &it.Category, categoryFields) }},
+	{Name: "guid", Read: func(r *jsonscan.Reader, it *item) bool { return readGUID(r, &it.GUID) }},
+	{Name: "pubDate", Read: func(r *jsonscan.Reader, it *item) bool { return readString(r, &it.PubDate) }},
+	{Name: "Image", Read: func(r *jsonscan.Reader, it *item) bool {
+		if r.Peek() == 'n' {
+			return r.Null()
+		}
+		return jsonscan.ReadObject(r, &it.Image, imageFields)
+	}},
+}
+
+var imageFields = []jsonscan.Field[itemImage]{
+	{Name: "Url", Read: func(r *jsonscan.Reader, im *itemImage) bool { return readString(r, &im.URL) }},
+	{Name: "Link", Read: func(r *jsonscan.Reader, im *itemImage) bool { return readString(r, &im.Link) }},
+}
+
+var categoryFields = []jsonscan.Field[category]{
+	{Name: "value", Read: func(r *jsonscan.Reader, c *category) bool { return readString(r, &c.Value) }},
+	{Name: "domain", Read: func(r *jsonscan.Reader, c *category) bool { return readString(r, &c.Domain) }},
+}
+
+// guidObject is the object form of a guid.
+type guidObject struct {
+	Value string `json:"value"`
+}
+
+var guidFields = []jsonscan.Field[guidObject]{
+	{Name: "value", Read: func(r *jsonscan.Reader, g *guidObject) bool { return readString(r, &g.Value) }},
+}
+
+// readString reads a string; null leaves it as it is.
+func readString(r *jsonscan.Reader, s *string) bool {
+	if r.Peek() == 'n' {
+		return r.Null()
+	}
+	v, ok := r.String()
+	*s = v
+	return ok
+}
+
+// readGUID reads what guid.UnmarshalJSON accepts: a string, null or an
+// object.
+func readGUID(r *jsonscan.Reader, g *guid) bool {
+	switch r.Peek() {
+	case '"':
+		return readString(r, &g.Value)
+	case 'n':
+		g.Value = ""
+		return r.Null()
+	case '{':
+		var v guidObject
+		ok := jsonscan.ReadObject(r, &v, guidFields)
+		g.Value = v.Value
+		return ok
+	}
+	return false
+}
+
+// readOneOrMany reads what oneOrMany[T].UnmarshalJSON accepts of objects:
+// an array of them (and nulls, zero values), a single one or null.
+func readOneOrMany[T any](r *jsonscan.Reader, o *oneOrMany[T], fields []jsonscan.Field[T]) bool {
+	switch r.Peek() {
+	case 'n':
+		*o = nil
+		return r.Null()
+	case '{':
+		v := make(oneOrMany[T], 1)
+		*o = v
+		return jsonscan.ReadObject(r, &v[0], fields)
+	case '[':
+		v := make(oneOrMany[T], 0, 4) // an item has four categories
+		ok := r.Array(func() bool {
+			var zero T
+			v = append(v, zero)
+			if r.Peek() == 'n' {
+				return r.Null()
+			}
+			return jsonscan.ReadObject(r, &v[len(v)-1], fields)
+		})
+		*o = v
+		return ok
+	}
+	return false
 }
 
 // decodeGroup decodes a group-details object.

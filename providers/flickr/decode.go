@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -25,45 +26,66 @@ import (
 type flexString string
 
 func (s *flexString) UnmarshalJSON(b []byte) error {
+	t, err := flexText(b)
+	if err != nil {
+		return err
+	}
+	*s = flexString(t)
+	return nil
+}
+
+// flexText returns the text a flex value stands for. The common values, a
+// string without escapes, a number, true or false, and a {"_content": …}
+// wrapper of one of them, are read here, the text being a slice of b; the
+// others go through encoding/json, which has the last word on what is
+// valid. A list is an error, null is the empty text.
+func flexText(b []byte) ([]byte, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return errors.New("empty value")
+		return nil, errors.New("empty value")
 	}
 	switch b[0] {
 	case '"':
+		if t, ok := jsonscan.PlainString(b); ok {
+			return t, nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(v)
+		return []byte(v), nil
 	case '{':
 		inner, err := unwrapContent(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if inner == nil {
-			*s = ""
-			return nil
+			return nil, nil
 		}
-		return s.UnmarshalJSON(inner)
+		return flexText(inner)
 	case 'n':
-		*s = ""
+		return nil, nil
 	case 't', 'f':
+		if string(b) == "true" || string(b) == "false" {
+			return b, nil
+		}
 		var v bool
 		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(strconv.FormatBool(v))
+		return strconv.AppendBool(nil, v), nil
 	case '[':
-		return errors.New("a list where text was expected")
+		return nil, errors.New("a list where text was expected")
 	default:
+		if jsonscan.ValidNumber(b) {
+			return b, nil
+		}
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
-			return err
+			return nil, err
 		}
-		*s = flexString(n.String())
+		return []byte(n), nil
 	}
-	return nil
 }
 
 // flexInt accepts a number, a numeric string, "" (zero), a boolean, null or a
@@ -71,16 +93,30 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 type flexInt int
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
+	t, err := flexText(b)
+	if err != nil {
 		return err
 	}
-	v, err := parseInt(string(s))
+	if v, ok := atoi(t); ok {
+		*n = flexInt(v)
+		return nil
+	}
+	v, err := parseInt(string(t))
 	if err != nil {
 		return err
 	}
 	*n = flexInt(v)
 	return nil
+}
+
+// atoi is strconv.Atoi for a text that starts like an integer, without
+// copying it; where it is ok, parseInt(string(t)) gives the same value.
+func atoi(t []byte) (int, bool) {
+	if len(t) == 0 || !('0' <= t[0] && t[0] <= '9' || t[0] == '-') {
+		return 0, false
+	}
+	v, err := strconv.Atoi(string(t))
+	return v, err == nil
 }
 
 func parseInt(s string) (int, error) {
@@ -106,11 +142,17 @@ func parseInt(s string) (int, error) {
 type flexBool bool
 
 func (v *flexBool) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
+	t, err := flexText(b)
+	if err != nil {
 		return err
 	}
-	switch strings.ToLower(strings.TrimSpace(string(s))) {
+	if n, ok := atoi(t); ok {
+		// A number is neither "yes" nor "no".
+		*v = n != 0
+		return nil
+	}
+	s := string(t)
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "yes":
 		*v = true
 		return nil
@@ -118,7 +160,7 @@ func (v *flexBool) UnmarshalJSON(b []byte) error {
 		*v = false
 		return nil
 	}
-	n, err := parseInt(string(s))
+	n, err := parseInt(s)
 	if err != nil {
 		return err
 	}
@@ -169,6 +211,9 @@ func (l *list[T]) UnmarshalJSON(b []byte) error {
 // nil when it has none. Only scalars are accepted inside, so that nesting
 // cannot recurse.
 func unwrapContent(b []byte) ([]byte, error) {
+	if c, ok := onlyContent(b); ok {
+		return c, nil
+	}
 	var w struct {
 		Content json.RawMessage `json:"_content"`
 	}
@@ -184,6 +229,51 @@ func unwrapContent(b []byte) ([]byte, error) {
 	}
 	return c, nil
 }
+
+// onlyContent reads the usual wrapper, {"_content": v} with v a string
+// without escapes, a number, true, false or null, without encoding/json;
+// ok is false for anything else. v is returned as it stands in b.
+func onlyContent(b []byte) (v []byte, ok bool) {
+	const key = `"_content"`
+	b = trimJSONSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	b = trimJSONSpace(b[1 : len(b)-1])
+	if !bytes.HasPrefix(b, []byte(key)) {
+		return nil, false
+	}
+	b = trimJSONSpace(b[len(key):])
+	if len(b) == 0 || b[0] != ':' {
+		return nil, false
+	}
+	v = trimJSONSpace(b[1:])
+	if len(v) == 0 {
+		return nil, false
+	}
+	switch v[0] {
+	case '"':
+		_, ok = jsonscan.PlainString(v)
+	case 't', 'f', 'n':
+		ok = string(v) == "true" || string(v) == "false" || string(v) == "null"
+	default:
+		ok = jsonscan.ValidNumber(v)
+	}
+	return v, ok
+}
+
+// trimJSONSpace trims the whitespace JSON allows around a value.
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && isJSONSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isJSONSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // envelope is the part of every REST response that says whether it
 // succeeded.
@@ -214,6 +304,9 @@ func decodeREST(method string, body []byte, v any) *decodeProblem {
 	if b[0] != '{' {
 		return nonJSON(method, b)
 	}
+	if r, ok := v.(okReader); ok && r.readOK(b) {
+		return nil
+	}
 	var env envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		return unavailable(method, "malformed JSON response")
@@ -237,6 +330,76 @@ func decodeREST(method string, body []byte, v any) *decodeProblem {
 		return &decodeProblem{kind: codeKind(method, code), apiErr: apiErr}
 	}
 	return unavailable(method, "response without stat")
+}
+
+// okReader is a response type that reads the usual successful answer
+// without encoding/json, in one pass.
+type okReader interface {
+	// readOK reports whether it read b, which is then a JSON object with
+	// stat "ok" that the envelope and the response decode from without
+	// error, into what json.Unmarshal would have given. When it reports
+	// false the receiver is unchanged, and decodeREST decodes b with
+	// encoding/json, which has the last word.
+	readOK(b []byte) bool
+}
+
+// The readers of flex values from a jsonscan.Reader: each value is read
+// by its UnmarshalJSON, as encoding/json would; a pointer is nil for null.
+
+func readString(r *jsonscan.Reader, s *flexString) bool {
+	b, ok := r.Value()
+	return ok && s.UnmarshalJSON(b) == nil
+}
+
+func readInt(r *jsonscan.Reader, n *flexInt) bool {
+	b, ok := r.Value()
+	return ok && n.UnmarshalJSON(b) == nil
+}
+
+func readBool(r *jsonscan.Reader, v *flexBool) bool {
+	b, ok := r.Value()
+	return ok && v.UnmarshalJSON(b) == nil
+}
+
+func readIntPtr(r *jsonscan.Reader, p **flexInt) bool {
+	if r.Peek() == 'n' {
+		return r.Null()
+	}
+	n := new(flexInt)
+	if !readInt(r, n) {
+		return false
+	}
+	*p = n
+	return true
+}
+
+// readList reads what list[T].UnmarshalJSON accepts, each element with
+// readElem.
+func readList[T any](r *jsonscan.Reader, l *list[T], readElem func(*jsonscan.Reader, *T) bool) bool {
+	switch r.Peek() {
+	case 'n':
+		return r.Null()
+	case '"':
+		s, ok := r.String()
+		return ok && s == ""
+	case '{':
+		v := make(list[T], 1)
+		if !readElem(r, &v[0]) {
+			return false
+		}
+		*l = v
+		return true
+	case '[':
+		v := list[T]{}
+		ok := r.Array(func() bool {
+			var zero T
+			v = append(v, zero)
+			return readElem(r, &v[len(v)-1])
+		})
+		*l = v
+		return ok
+	}
+	return false
 }
 
 // stripJSONP removes a "name(…)" JSONP wrapper, if any.

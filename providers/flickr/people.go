@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -50,6 +51,100 @@ type wireRestrict struct {
 	ModerateOK   flexBool `json:"moderate_ok"`
 	RestrictedOK flexBool `json:"restricted_ok"`
 	HasGeo       flexBool `json:"has_geo"`
+}
+
+// readOK reads a people.getGroups answer in one pass (see okReader). Its
+// tables name every field of the types above, as their json tags do.
+func (r *groupsResponse) readOK(b []byte) bool {
+	if r.Groups.Group != nil {
+		return false // encoding/json would decode into what is there
+	}
+	var a groupsAnswer
+	rd := jsonscan.NewReader(b)
+	if !jsonscan.ReadObject(&rd, &a, groupsAnswerFields) || !rd.End() || a.env.Stat != "ok" {
+		return false
+	}
+	r.Groups.Group = a.groups
+	return true
+}
+
+// groupsAnswer is what a getGroups answer's two decodes give: the envelope
+// and the list.
+type groupsAnswer struct {
+	env    envelope
+	groups list[listedGroup]
+}
+
+var groupsAnswerFields = []jsonscan.Field[groupsAnswer]{
+	{Name: "stat", Read: func(r *jsonscan.Reader, a *groupsAnswer) bool { return readString(r, &a.env.Stat) }},
+	{Name: "code", Read: func(r *jsonscan.Reader, a *groupsAnswer) bool { return readInt(r, &a.env.Code) }},
+	{Name: "message", Read: func(r *jsonscan.Reader, a *groupsAnswer) bool { return readString(r, &a.env.Message) }},
+	{Name: "groups", Read: func(r *jsonscan.Reader, a *groupsAnswer) bool {
+		if r.Peek() == 'n' {
+			return r.Null()
+		}
+		return jsonscan.ReadObject(r, &a.groups, groupsFields)
+	}},
+}
+
+var groupsFields = []jsonscan.Field[list[listedGroup]]{
+	{Name: "group", Read: func(r *jsonscan.Reader, l *list[listedGroup]) bool { return readList(r, l, readListedGroup) }},
+}
+
+func readListedGroup(r *jsonscan.Reader, g *listedGroup) bool {
+	if r.Peek() == 'n' {
+		return r.Null()
+	}
+	return jsonscan.ReadObject(r, g, listedGroupFields)
+}
+
+var listedGroupFields = []jsonscan.Field[listedGroup]{
+	{Name: "nsid", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.NSID) }},
+	{Name: "id", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.ID) }},
+	{Name: "name", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.Name) }},
+	{Name: "iconfarm", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readInt(r, &g.IconFarm) }},
+	{Name: "iconserver", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.IconServer) }},
+	{Name: "admin", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.Admin) }},
+	{Name: "eighteenplus", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.EighteenPlus) }},
+	{Name: "invitation_only", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.InvitationOnly) }},
+	{Name: "members", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.Members) }},
+	{Name: "pool_count", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.PoolCount) }},
+	{Name: "privacy", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.Privacy) }},
+	{Name: "throttle", Read: func(r *jsonscan.Reader, g *listedGroup) bool {
+		if r.Peek() == 'n' {
+			return r.Null()
+		}
+		t := new(wireThrottle)
+		g.Throttle = t
+		return jsonscan.ReadObject(r, t, throttleFields)
+	}},
+	{Name: "restrictions", Read: func(r *jsonscan.Reader, g *listedGroup) bool {
+		if r.Peek() == 'n' {
+			return r.Null()
+		}
+		rs := new(wireRestrict)
+		g.Restrictions = rs
+		return jsonscan.ReadObject(r, rs, restrictFields)
+	}},
+}
+
+var throttleFields = []jsonscan.Field[wireThrottle]{
+	{Name: "count", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readIntPtr(r, &t.Count) }},
+	{Name: "mode", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readString(r, &t.Mode) }},
+	{Name: "remaining", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readIntPtr(r, &t.Remaining) }},
+}
+
+var restrictFields = []jsonscan.Field[wireRestrict]{
+	{Name: "photos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.PhotosOK) }},
+	{Name: "videos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.VideosOK) }},
+	{Name: "images_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ImagesOK) }},
+	{Name: "screens_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ScreensOK) }},
+	{Name: "art_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ArtOK) }},
+	{Name: "virtual_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.VirtualOK) }},
+	{Name: "safe_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.SafeOK) }},
+	{Name: "moderate_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ModerateOK) }},
+	{Name: "restricted_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.RestrictedOK) }},
+	{Name: "has_geo", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.HasGeo) }},
 }
 
 // Memberships lists the groups of acct's user with flickr.people.getGroups

@@ -105,7 +105,9 @@ func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
 		writeFault(w, http.StatusNotFound, "NotFound", "No representation for the requested media type")
 		return
 	}
-	b, err := json.MarshalIndent(v, "", "  ")
+	// Compact, as the platform answers: this simulator also serves the
+	// load scenario, where indentation would only cost.
+	b, err := json.Marshal(v)
 	if err != nil {
 		writeFault(w, http.StatusInternalServerError, "soap:Server", "An error occurred processing the call.")
 		return
