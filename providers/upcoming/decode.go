@@ -243,7 +243,11 @@ func (r *jsonReader) elements() ([]element, error) {
 // element reads one flat object. Its scalars are kept as jsonReader.scalar
 // renders them; a member that is an object, an array or null is absent.
 func (r *jsonReader) element() element {
-	el := make(element, r.fields)
+	// Counting the members first sizes the map once; the count is bounded
+	// by the object's length, so a body cannot make it large for nothing.
+	start := r.pos
+	el := make(element, r.skip())
+	r.pos = start
 	r.open()
 	for r.more() {
 		k := fieldName(r.key())
@@ -253,9 +257,6 @@ func (r *jsonReader) element() element {
 			delete(el, k)
 		}
 	}
-	// The elements of one list have the same fields: size the next map
-	// for them.
-	r.fields = len(el)
 	return el
 }
 
@@ -333,8 +334,6 @@ func fieldName(key []byte) string {
 type jsonReader struct {
 	data []byte
 	pos  int
-	// fields is the size of the last element read.
-	fields int
 }
 
 // kind skips blanks and returns the first byte of the next value.
@@ -468,8 +467,9 @@ func (r *jsonReader) literal() []byte {
 	return r.data[start:]
 }
 
-// skip moves past the next value.
-func (r *jsonReader) skip() {
+// skip moves past the next value and returns, for an object, how many
+// members it has.
+func (r *jsonReader) skip() (members int) {
 	switch r.kind() {
 	case '"':
 		r.skipString()
@@ -480,13 +480,17 @@ func (r *jsonReader) skip() {
 			case '"':
 				r.skipString()
 				continue
+			case ':':
+				if depth == 1 {
+					members++
+				}
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
 				if depth == 0 {
 					r.pos++
-					return
+					return members
 				}
 			}
 			r.pos++
@@ -494,6 +498,7 @@ func (r *jsonReader) skip() {
 	default:
 		r.literal()
 	}
+	return members
 }
 
 // decodeXML reads <rsp stat="…"> as a token stream rather than with
