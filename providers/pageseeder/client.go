@@ -243,10 +243,27 @@ func readBody(r io.Reader) ([]byte, error) {
 
 // decodeJSON decodes one JSON value and refuses anything after it, so that a
 // concatenation of documents is not half-read as success.
+//
+// A body that is exactly one valid JSON value (the usual answer) is decoded
+// in place by json.Unmarshal, which is what a json.Decoder would do with it
+// after copying it into a buffer of its own. Only a body json.Unmarshal
+// finds a syntax error in goes through the Decoder, whose rules decide such
+// bodies: what may follow the object, and how truncation is reported.
 func decodeJSON(b []byte, v any) error {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errors.New("not a JSON object")
+	}
+	// Unmarshal checks the whole input before it decodes anything, and no
+	// decode target of this package reports a syntax error of its own, so a
+	// syntax error means v is untouched.
+	err := json.Unmarshal(trimmed, v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		if err != nil {
+			return safeJSONError(err)
+		}
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(v); err != nil {

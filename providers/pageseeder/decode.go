@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -15,7 +16,11 @@ import (
 // native numbers for ids, while older servers and its XML have strings.
 type flexString string
 
-// UnmarshalJSON accepts a string, a number or null.
+// UnmarshalJSON accepts a string, a number or null. A string without
+// escapes and a number are taken as they are spelled, which is what
+// json.Unmarshal would give; other strings are left to it. The decoder calls
+// this for every id, so the common cases avoid a nested json.Unmarshal,
+// which would validate and scan the value again and allocate a decoder.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
@@ -23,19 +28,40 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = ""
 		return nil
 	case len(b) > 0 && b[0] == '"':
+		if s, ok := plainString(b); ok {
+			*f = flexString(s)
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		*f = flexString(s)
 		return nil
+	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') && json.Valid(b):
+		// A valid number is its own json.Number.
+		*f = flexString(b)
+		return nil
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("want a string or a number")
+	return errors.New("want a string or a number")
+}
+
+// plainString returns the text of the JSON string b when it needs no
+// unescaping: no backslash, no control character and valid UTF-8.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
 	}
-	*f = flexString(n.String())
-	return nil
+	text := b[1 : len(b)-1]
+	for _, c := range text {
+		if c < ' ' || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(text) {
+		return "", false
+	}
+	return string(text), true
 }
 
 // flexBool accepts a JSON boolean or the strings "true" and "false" (the XML
