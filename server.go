@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,17 @@ import (
 	"github.com/groupgraph/groupgraph/providers/upcoming"
 )
 
+// defaultGCPercent is the garbage collector's target when GOGC is not set.
+// A query allocates much short-lived memory and keeps little of it: the
+// load scenario used 5.8 ms of CPU per query at Go's default of 100 and
+// 4.4 ms at 400, for about twice the peak memory. GOGC and GOMEMLIMIT
+// still decide when set.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
