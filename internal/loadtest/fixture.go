@@ -157,7 +157,10 @@ func (f *Fixture) serve(k providers.Kind, h http.Handler, classify func(*http.Re
 	})
 	srv := &http.Server{Handler: counted, ReadHeaderTimeout: 5 * time.Second}
 	f.servers = append(f.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		labelGoroutine("simulator")
+		_ = srv.Serve(ln)
+	}()
 	return "http://" + ln.Addr().String(), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -61,7 +62,10 @@ func Serve(build Build, cfg config.Config, f *Fixture) (*Stack, error) {
 		return nil, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		labelGoroutine("server")
+		_ = srv.Serve(ln)
+	}()
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: 30 * time.Second}
 	return &Stack{
 		URL: "http://" + ln.Addr().String() + "/graphql", Registry: reg,
@@ -160,6 +164,16 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
+// labelGoroutine marks the CPU the calling goroutine, and every goroutine
+// it starts from now on, spends as part's in a CPU profile: the connections
+// a server accepts, the handlers, the outbound connections they dial and
+// the goroutines they start all inherit it. `go tool pprof -tags` then
+// splits a load's CPU between the simulators, the server and the clients;
+// the garbage collector's own workers carry no label.
+func labelGoroutine(part string) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("part", part)))
+}
+
 // Run sends l to s and measures it.
 func (s *Stack) Run(ctx context.Context, l Load) Result {
 	if l.Clients <= 0 {
@@ -178,6 +192,7 @@ func (s *Stack) Run(ctx context.Context, l Load) Result {
 	var wg sync.WaitGroup
 	for range l.Clients {
 		wg.Go(func() {
+			labelGoroutine("client")
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= l.Requests || ctx.Err() != nil {
