@@ -90,6 +90,7 @@ func (p *Provider) GroupsByID(ctx context.Context, acct providers.Account, ids [
 	}
 
 	mine, waits, epoch := p.flights.claim(missing)
+	mine = p.landLate(ctx, mine, out)
 	failed := map[string]error{}
 	if len(mine) > 0 {
 		p.load(ctx, acct, mine, epoch, out, failed)
@@ -123,6 +124,39 @@ func (p *Provider) GroupsByID(ctx context.Context, acct providers.Account, ids [
 		merge(again, res, err, out, failed)
 	}
 	return result(out, failed)
+}
+
+// landLate looks in the cache once more for the IDs the caller claimed: a
+// load by another request that landed between the caller's cache lookup and
+// its claim has stored its groups by then (a load stores before it lands),
+// and the platform need not be asked again. It lands the flights of the IDs
+// found, putting them in out, and returns the IDs still to load.
+func (p *Provider) landLate(ctx context.Context, mine []string, out map[string]*providers.Group) []string {
+	if p.opts.Cache == nil || len(mine) == 0 {
+		return mine
+	}
+	late, err := p.opts.Cache.Get(ctx, p.kind, mine)
+	if err != nil || len(late) == 0 {
+		return mine
+	}
+	found := make([]string, 0, len(late))
+	still := make([]string, 0, len(mine)-len(late))
+	for _, id := range mine {
+		if g, ok := late[id]; ok {
+			out[id] = g
+			found = append(found, id)
+		} else {
+			still = append(still, id)
+		}
+	}
+	shared := make(map[string]*providers.Group, len(found))
+	for _, id := range found {
+		shared[id] = late[id].WithoutViewerFields()
+	}
+	p.flights.land(found, shared, nil)
+	// Counted as misses already; served by another request's load.
+	p.opts.Observer.Coalesced(p.kind, len(found))
+	return still
 }
 
 // load fetches ids, whose flights the caller claimed, and lands the flights

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -192,6 +193,36 @@ func TestCache(t *testing.T) {
 			t.Fatalf("detail calls = %d, want 2", detailCalls(m))
 		}
 	})
+}
+
+// missOnce is a cache whose first Get misses whatever it holds: the state
+// of a request that looked before another request's load stored the group.
+type missOnce struct {
+	Cache
+	missed atomic.Bool
+}
+
+func (c *missOnce) Get(ctx context.Context, k providers.Kind, ids []string) (map[string]*providers.Group, error) {
+	if c.missed.CompareAndSwap(false, true) {
+		return nil, nil
+	}
+	return c.Cache.Get(ctx, k, ids)
+}
+
+func TestALoadThatLandedBeforeTheClaimIsNotRepeated(t *testing.T) {
+	m := newFixture()
+	c := NewMemoryCache(10, time.Minute)
+	opts := fastOptions()
+	opts.Cache = c
+	groupsByID(t, Wrap(m, opts), alice, "pub")
+	opts.Cache = &missOnce{Cache: c}
+	got := groupsByID(t, Wrap(m, opts), alice, "pub")
+	if got["pub"] == nil || got["pub"].Name == "" {
+		t.Fatalf("got %v, want the cached group", got)
+	}
+	if n := detailCalls(m); n != 1 {
+		t.Fatalf("detail calls = %d, want the first load's only", n)
+	}
 }
 
 type brokenCache struct{}
