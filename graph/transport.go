@@ -147,24 +147,30 @@ func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) 
 		writeBody(w, media, http.StatusInternalServerError, requestErrorBody{Errors: requestError(codeInternal, "internal error")})
 		return
 	}
-	b := make([]byte, 0, len(resp.Data)+len(errs)+len(ext)+40)
-	b = append(b, '{')
+	head := make([]byte, 0, len(errs)+16)
+	head = append(head, '{')
 	if errs != nil {
-		b = append(append(append(b, `"errors":`...), errs...), ',')
+		head = append(append(append(head, `"errors":`...), errs...), ',')
 	}
-	b = append(b, `"data":`...)
-	if len(resp.Data) == 0 {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, resp.Data...)
+	head = append(head, `"data":`...)
+	data := []byte(resp.Data)
+	if len(data) == 0 {
+		data = []byte("null")
 	}
+	tail := make([]byte, 0, len(ext)+16)
 	if ext != nil {
-		b = append(append(b, `,"extensions":`...), ext...)
+		tail = append(append(tail, `,"extensions":`...), ext...)
 	}
-	b = append(b, '}')
+	tail = append(tail, '}')
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	// Three writes rather than one copy of the whole answer: the data is
+	// the bulk of it.
+	for _, part := range [][]byte{head, data, tail} {
+		if _, err := w.Write(part); err != nil {
+			return
+		}
+	}
 }
 
 // negotiate picks the response media type from the Accept header:
