@@ -96,6 +96,11 @@ type Capabilities struct {
 	// MaxBatch is the most IDs one GroupsByID call takes; 0 means no limit.
 	// Callers that batch (the dataloaders) split larger batches.
 	MaxBatch int
+	// DetailConcurrency is, on a platform without a batch call, how many
+	// of its per-ID detail calls GroupsByID runs at once; 0 when unknown.
+	// The resilience layer loads IDs one by one that many at a time, so
+	// that each group is shared with other requests as soon as it arrives.
+	DetailConcurrency int
 }
 
 // Account is a viewer's linked account on one platform: who they are there and

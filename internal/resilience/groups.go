@@ -3,6 +3,8 @@ package resilience
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -93,7 +95,7 @@ func (p *Provider) GroupsByID(ctx context.Context, acct providers.Account, ids [
 	mine = p.landLate(ctx, mine, out)
 	failed := map[string]error{}
 	if len(mine) > 0 {
-		p.load(ctx, acct, mine, epoch, out, failed)
+		p.loadEach(ctx, acct, mine, epoch, out, failed)
 	}
 	var again []string
 	coalesced := 0
@@ -157,6 +159,47 @@ func (p *Provider) landLate(ctx context.Context, mine []string, out map[string]*
 	// Counted as misses already; served by another request's load.
 	p.opts.Observer.Coalesced(p.kind, len(found))
 	return still
+}
+
+// loadEach loads the IDs the caller claimed. A platform without a batch call
+// answers one ID per upstream call anyway, so there each ID is loaded, and
+// its flight landed, on its own, the platform's detail concurrency at a
+// time: a request waiting for one of the groups gets it when it arrives,
+// not when the slowest of the caller's groups does.
+func (p *Provider) loadEach(ctx context.Context, acct providers.Account, ids []string, epoch uint64, out map[string]*providers.Group, failed map[string]error) {
+	caps := p.inner.Capabilities()
+	if caps.BatchGroupDetails || caps.DetailConcurrency <= 0 || len(ids) == 1 {
+		p.load(ctx, acct, ids, epoch, out, failed)
+		return
+	}
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, caps.DetailConcurrency)
+	)
+	for _, id := range ids {
+		// Every claimed flight must land, so every ID is loaded; a
+		// cancelled ctx makes each load fail fast.
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer func() {
+				// load has landed the flight; what is left is the answer.
+				if r := recover(); r != nil {
+					mu.Lock()
+					failed[id] = fmt.Errorf("%w: %s GroupsByID panicked: %v", providers.ErrInternal, p.kind, r)
+					mu.Unlock()
+				}
+			}()
+			got, why := map[string]*providers.Group{}, map[string]error{}
+			p.load(ctx, acct, []string{id}, epoch, got, why)
+			mu.Lock()
+			defer mu.Unlock()
+			maps.Copy(out, got)
+			maps.Copy(failed, why)
+		})
+	}
+	wg.Wait()
 }
 
 // load fetches ids, whose flights the caller claimed, and lands the flights

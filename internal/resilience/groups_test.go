@@ -225,6 +225,66 @@ func TestALoadThatLandedBeforeTheClaimIsNotRepeated(t *testing.T) {
 	}
 }
 
+// oneByOne is a platform without a batch call, two detail calls at a time,
+// whose call for "pub2" waits for release.
+type oneByOne struct {
+	*providertest.Memory
+	release chan struct{}
+	asked   chan string
+}
+
+func (o oneByOne) Capabilities() providers.Capabilities {
+	return providers.Capabilities{DetailConcurrency: 2}
+}
+
+func (o oneByOne) GroupsByID(ctx context.Context, acct providers.Account, ids []string) (map[string]*providers.Group, error) {
+	for _, id := range ids {
+		o.asked <- id
+		if id == "pub2" {
+			<-o.release
+		}
+	}
+	return o.Memory.GroupsByID(ctx, acct, ids)
+}
+
+func TestAWaiterGetsItsGroupWhenItArrives(t *testing.T) {
+	m := newFixture()
+	o := oneByOne{Memory: m, release: make(chan struct{}), asked: make(chan string, 10)}
+	p := Wrap(o, fastOptions())
+	first := make(chan map[string]*providers.Group, 1)
+	go func() {
+		got, _ := p.GroupsByID(context.Background(), alice, []string{"pub", "pub2"})
+		first <- got
+	}()
+	// Both IDs are being loaded, one call each; pub2's does not return.
+	seen := map[string]bool{<-o.asked: true, <-o.asked: true}
+	if !seen["pub"] || !seen["pub2"] {
+		t.Fatalf("asked %v, want pub and pub2 asked on their own", seen)
+	}
+	// A second request for pub waits for the first request's load of pub
+	// alone, not for pub2's.
+	second := make(chan map[string]*providers.Group, 1)
+	go func() {
+		got, _ := p.GroupsByID(context.Background(), bob, []string{"pub"})
+		second <- got
+	}()
+	select {
+	case got := <-second:
+		if got["pub"] == nil {
+			t.Fatalf("second request got %v, want pub", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second request waited for a group it did not ask for")
+	}
+	close(o.release)
+	if got := <-first; got["pub"] == nil || got["pub2"] == nil {
+		t.Fatalf("first request got %v, want both", got)
+	}
+	if n := detailCalls(m); n != 2 {
+		t.Fatalf("detail calls = %d, want 2", n)
+	}
+}
+
 type brokenCache struct{}
 
 func (brokenCache) Get(context.Context, providers.Kind, []string) (map[string]*providers.Group, error) {

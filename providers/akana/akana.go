@@ -171,7 +171,7 @@ func (c *Client) Kind() providers.Kind { return providers.Akana }
 // group details are one request per group, and the platform has no list
 // of joinable groups.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Leave: true, BatchGroupDetails: false, VisibleGroups: false}
+	return providers.Capabilities{Leave: true, BatchGroupDetails: false, VisibleGroups: false, DetailConcurrency: c.concurrency}
 }
 
 // AuthCookieName is the session cookie's name for tenant.

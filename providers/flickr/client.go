@@ -126,7 +126,7 @@ func (c *Client) Kind() providers.Kind { return providers.Flickr }
 // Capabilities: Flickr lets members leave (and drop their photos from the
 // pool), has no batch detail call and no "groups I may join" listing.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Leave: true, DeletePhotosOnLeave: true}
+	return providers.Capabilities{Leave: true, DeletePhotosOnLeave: true, DetailConcurrency: c.maxConc}
 }
 
 // VisibleGroups is unsupported: Flickr has no call listing the groups a user

@@ -138,7 +138,7 @@ func (c *Client) Kind() providers.Kind { return providers.PageSeeder }
 // Capabilities: PageSeeder lists visible groups and lets a member deregister
 // themself; group details are one call per group.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{VisibleGroups: true, Leave: true, BatchGroupDetails: false}
+	return providers.Capabilities{VisibleGroups: true, Leave: true, BatchGroupDetails: false, DetailConcurrency: detailConcurrency}
 }
 
 // call sends one service request for acct and decodes the JSON answer into
