@@ -48,7 +48,7 @@ func linkedAccountModel(a AccountInfo) *model.LinkedAccount {
 	out := &model.LinkedAccount{
 		ID:       encodeID(a.Provider, typeLinkedAccount, a.ID),
 		Provider: a.Provider,
-		User:     &providers.User{Provider: a.Provider, ID: a.UserID, Name: a.DisplayName},
+		User:     userView(&providers.User{Provider: a.Provider, ID: a.UserID, Name: a.DisplayName}),
 		Status:   status,
 	}
 	if !a.LinkedAt.IsZero() {

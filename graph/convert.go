@@ -35,15 +35,18 @@ func nonZero(n int) *int {
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
-// viewerUser is the viewer's own user on platform k, as far as the linked
-// account knows it.
-func viewerUser(v *providers.Viewer, k providers.Kind, id string) *providers.User {
+// viewerUser is the user id on platform k, named as the viewer's linked
+// account there names it when it is the viewer's own.
+func viewerUser(v *providers.Viewer, k providers.Kind, id string) *model.User {
 	u := &providers.User{Provider: k, ID: id}
 	if a, ok := v.Account(k); ok && a.UserID == id {
 		u.Name = a.DisplayName
 	}
-	return u
+	return userView(u)
 }
+
+// userView is u as the API serves it.
+func userView(u *providers.User) *model.User { return model.NewUser(u, userID(u)) }
 
 // capabilities converts the domain's capabilities.
 func capabilities(c providers.Capabilities) *model.ProviderCapabilities {

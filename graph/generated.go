@@ -32,7 +32,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
-	User() UserResolver
 	Viewer() ViewerResolver
 }
 
@@ -279,10 +278,11 @@ type ComplexityRoot struct {
 
 	User struct {
 		AvatarURL  func(childComplexity int) int
-		ID         func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
 		Name       func(childComplexity int) int
 		ProfileURL func(childComplexity int) int
 		Provider   func(childComplexity int) int
+		ProviderID func(childComplexity int) int
 		Username   func(childComplexity int) int
 	}
 
@@ -307,18 +307,10 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*providers.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
-	User(ctx context.Context, provider providers.Kind, providerID string) (*providers.User, error)
+	User(ctx context.Context, provider providers.Kind, providerID string) (*model.User, error)
 	Group(ctx context.Context, provider providers.Kind, providerID string) (*Group, error)
 	Providers(ctx context.Context) ([]*model.ProviderInfo, error)
 	RateLimit(ctx context.Context) (*model.RateLimit, error)
-}
-type UserResolver interface {
-	ID(ctx context.Context, obj *providers.User) (string, error)
-
-	Username(ctx context.Context, obj *providers.User) (*string, error)
-	Name(ctx context.Context, obj *providers.User) (*string, error)
-	ProfileURL(ctx context.Context, obj *providers.User) (*string, error)
-	AvatarURL(ctx context.Context, obj *providers.User) (*string, error)
 }
 type ViewerResolver interface {
 	Accounts(ctx context.Context, obj *providers.Viewer) ([]*model.LinkedAccount, error)
@@ -1349,12 +1341,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.AvatarURL(childComplexity), true
-	case "User.id", "User.providerId":
-		if e.ComplexityRoot.User.ID == nil {
+	case "User.id":
+		if e.ComplexityRoot.User.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.ID(childComplexity), true
+		return e.ComplexityRoot.User.GlobalID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break
@@ -1373,6 +1365,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Provider(childComplexity), true
+	case "User.providerId":
+		if e.ComplexityRoot.User.ProviderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ProviderID(childComplexity), true
 	case "User.username":
 		if e.ComplexityRoot.User.Username == nil {
 			break
@@ -4276,8 +4274,8 @@ func (ec *executionContext) _Group_owner(ctx context.Context, field graphql.Coll
 			return obj.Owner()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4872,8 +4870,8 @@ func (ec *executionContext) _LinkedAccount_user(ctx context.Context, field graph
 			return obj.User, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5019,8 +5017,8 @@ func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.
 			return obj.User()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6434,8 +6432,8 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().User(ctx, fc.Args["provider"].(providers.Kind), fc.Args["providerId"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *providers.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7063,7 +7061,7 @@ func (ec *executionContext) fieldContext_UpstreamBudget_resetAt(_ context.Contex
 	return graphql.NewScalarFieldContext("UpstreamBudget", field, false, false, "Time")
 }
 
-func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7072,7 +7070,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7083,10 +7081,10 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
-func (ec *executionContext) _User_provider(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_provider(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7095,7 +7093,7 @@ func (ec *executionContext) _User_provider(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_provider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Provider, nil
+			return obj.Provider(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v providers.Kind) graphql.Marshaler {
@@ -7106,10 +7104,10 @@ func (ec *executionContext) _User_provider(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Provider")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Provider")
 }
 
-func (ec *executionContext) _User_providerId(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_providerId(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7118,7 +7116,7 @@ func (ec *executionContext) _User_providerId(ctx context.Context, field graphql.
 			return ec.fieldContext_User_providerId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ProviderID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7129,10 +7127,10 @@ func (ec *executionContext) _User_providerId(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_User_providerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7141,7 +7139,7 @@ func (ec *executionContext) _User_username(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_username(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().Username(ctx, obj)
+			return obj.Username(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7152,10 +7150,10 @@ func (ec *executionContext) _User_username(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7164,7 +7162,7 @@ func (ec *executionContext) _User_name(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().Name(ctx, obj)
+			return obj.Name(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7175,10 +7173,10 @@ func (ec *executionContext) _User_name(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_profileUrl(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_profileUrl(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7187,7 +7185,7 @@ func (ec *executionContext) _User_profileUrl(ctx context.Context, field graphql.
 			return ec.fieldContext_User_profileUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ProfileURL(ctx, obj)
+			return obj.ProfileURL(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7198,10 +7196,10 @@ func (ec *executionContext) _User_profileUrl(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_User_profileUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_avatarUrl(ctx context.Context, field graphql.CollectedField, obj *providers.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_avatarUrl(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7210,7 +7208,7 @@ func (ec *executionContext) _User_avatarUrl(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_avatarUrl(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().AvatarURL(ctx, obj)
+			return obj.AvatarURL(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7221,7 +7219,7 @@ func (ec *executionContext) _User_avatarUrl(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_avatarUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
 func (ec *executionContext) _Viewer_name(ctx context.Context, field graphql.CollectedField, obj *providers.Viewer) (ret graphql.Marshaler) {
@@ -8765,9 +8763,9 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case providers.User:
+	case model.User:
 		return ec._User(ctx, sel, &obj)
-	case *providers.User:
+	case *model.User:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -10380,7 +10378,7 @@ func (ec *executionContext) _UpstreamBudget(ctx context.Context, sel ast.Selecti
 
 var userImplementors = []string{"User", "Node"}
 
-func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *providers.User) graphql.Marshaler {
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10390,45 +10388,40 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "provider":
 			out.Values[i] = ec._User_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "providerId":
 			out.Values[i] = ec._User_providerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "username":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_username(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_username(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "profileUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_profileUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_profileUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "avatarUrl":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_avatarUrl(ctx, field, obj)
-				})
+			out.Values[i] = ec._User_avatarUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11381,7 +11374,7 @@ func (ec *executionContext) marshalNUnlinkAccountPayload2ᚖgithubᚗcomᚋgroup
 	return ec._UnlinkAccountPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx context.Context, sel ast.SelectionSet, v *providers.User) graphql.Marshaler {
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
@@ -11872,7 +11865,7 @@ func (ec *executionContext) marshalOUpstreamBudget2ᚖgithubᚗcomᚋgroupgraph�
 	return ec._UpstreamBudget(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋprovidersᚐUser(ctx context.Context, sel ast.SelectionSet, v *providers.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

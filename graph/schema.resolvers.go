@@ -28,7 +28,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	return resolveNodes(ctx, ids)
 }
 
-func (r *queryResolver) User(ctx context.Context, provider providers.Kind, providerID string) (*providers.User, error) {
+func (r *queryResolver) User(ctx context.Context, provider providers.Kind, providerID string) (*model.User, error) {
 	v, err := viewerFrom(ctx)
 	if err != nil {
 		return nil, err

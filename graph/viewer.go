@@ -206,7 +206,7 @@ func linkedAccounts(v *providers.Viewer) []*model.LinkedAccount {
 		out = append(out, &model.LinkedAccount{
 			ID:       encodeID(a.Provider, "LinkedAccount", id),
 			Provider: a.Provider,
-			User:     &providers.User{Provider: a.Provider, ID: a.UserID, Name: a.DisplayName},
+			User:     userView(&providers.User{Provider: a.Provider, ID: a.UserID, Name: a.DisplayName}),
 			Status:   model.AccountStatusActive,
 		})
 	}

@@ -166,7 +166,7 @@ func (g *Group) AgeRestricted() (*bool, error) { return value(g, pickAgeRestrict
 func (g *Group) CreatedAt() (*time.Time, error) { return value(g, pickCreatedAt) }
 
 // Owner is the group's owner as a user of its platform.
-func (g *Group) Owner() (*providers.User, error) {
+func (g *Group) Owner() (*model.User, error) {
 	id, err := value(g, pickOwnerID)
 	if err != nil || id == nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (m *Membership) Provider() providers.Kind { return m.m.Provider }
 func (m *Membership) ProviderMembershipID() *string { return nonEmpty(m.m.ID) }
 
 // User is the member.
-func (m *Membership) User() (*providers.User, error) {
+func (m *Membership) User() (*model.User, error) {
 	v := m.req.Viewer()
 	if v == nil {
 		return nil, errUnauthenticated

@@ -92,3 +92,28 @@ func TestEveryPathToAGroupServesItsDetails(t *testing.T) {
 		})
 	}
 }
+
+func TestUsersAnswerWhatIsKnownAndNullOtherwise(t *testing.T) {
+	f := newFixture(t, 0)
+	var d struct {
+		Viewer struct {
+			Memberships struct {
+				Nodes []struct {
+					User struct {
+						ID, Provider, ProviderID string
+						Name, Username, ProfileURL *string
+					}
+				}
+			}
+		}
+	}
+	f.post(`{ viewer { memberships(first: 1, filter: {providers: [FLICKR]}) { nodes {
+	  user { id provider providerId name username profileUrl } } } } }`, nil).mustSucceed(t).decode(t, &d)
+	u := d.Viewer.Memberships.Nodes[0].User
+	if u.ID != base64URL("gg1:flickr:User:me-flickr") || u.Provider != "FLICKR" || u.ProviderID != "me-flickr" {
+		t.Errorf("user = %+v, want the viewer's Flickr user", u)
+	}
+	if u.Name == nil || *u.Name != "Alice" || u.Username != nil || u.ProfileURL != nil {
+		t.Errorf("user = %+v, want the linked account's name and nothing unknown", u)
+	}
+}

@@ -1,8 +1,8 @@
 // Package model holds the GraphQL types gqlgen generates (inputs, payloads,
-// enums) and Node. The types that hold groups and memberships live in
-// package graph, beside the views they hold.
+// enums), Node and the User view. The types that hold groups and
+// memberships live in package graph, beside the views they hold.
 package model
 
 // Node is any object with a global ID: a *graph.Group, a *graph.Membership
-// or a *providers.User.
+// or a *User.
 type Node any

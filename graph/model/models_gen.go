@@ -60,7 +60,7 @@ type LinkedAccount struct {
 	// The platform.
 	Provider providers.Kind `json:"provider"`
 	// The caller's user on the platform.
-	User *providers.User `json:"user"`
+	User *User `json:"user"`
 	// Whether the platform still accepts the stored credentials.
 	Status AccountStatus `json:"status"`
 	// When the account was linked, if known.
