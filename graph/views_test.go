@@ -100,7 +100,7 @@ func TestUsersAnswerWhatIsKnownAndNullOtherwise(t *testing.T) {
 			Memberships struct {
 				Nodes []struct {
 					User struct {
-						ID, Provider, ProviderID string
+						ID, Provider, ProviderID   string
 						Name, Username, ProfileURL *string
 					}
 				}

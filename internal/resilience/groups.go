@@ -91,11 +91,18 @@ func (p *Provider) GroupsByID(ctx context.Context, acct providers.Account, ids [
 		return out, nil
 	}
 
-	mine, waits, epoch := p.flights.claim(missing)
-	mine = p.landLate(ctx, mine, out)
 	failed := map[string]error{}
-	if len(mine) > 0 {
-		p.loadEach(ctx, acct, mine, epoch, out, failed)
+	var waits map[string]*flight
+	if caps := p.inner.Capabilities(); !caps.BatchGroupDetails && caps.DetailConcurrency > 0 && len(missing) > 1 {
+		waits = p.loadOneByOne(ctx, acct, missing, caps.DetailConcurrency, out, failed)
+	} else {
+		var mine []string
+		var epoch uint64
+		mine, waits, epoch = p.flights.claim(missing)
+		mine = p.landLate(ctx, mine, out)
+		if len(mine) > 0 {
+			p.load(ctx, acct, mine, epoch, out, failed)
+		}
 	}
 	var again []string
 	coalesced := 0
@@ -161,26 +168,38 @@ func (p *Provider) landLate(ctx context.Context, mine []string, out map[string]*
 	return still
 }
 
-// loadEach loads the IDs the caller claimed. A platform without a batch call
-// answers one ID per upstream call anyway, so there each ID is loaded, and
-// its flight landed, on its own, the platform's detail concurrency at a
-// time: a request waiting for one of the groups gets it when it arrives,
-// not when the slowest of the caller's groups does.
-func (p *Provider) loadEach(ctx context.Context, acct providers.Account, ids []string, epoch uint64, out map[string]*providers.Group, failed map[string]error) {
-	caps := p.inner.Capabilities()
-	if caps.BatchGroupDetails || caps.DetailConcurrency <= 0 || len(ids) == 1 {
-		p.load(ctx, acct, ids, epoch, out, failed)
-		return
-	}
+// loadOneByOne loads ids on a platform without a batch call, which answers
+// one ID per upstream call anyway: each ID on its own, concurrency at a
+// time, its flight claimed only once a slot is free to load it and landed
+// as soon as it arrives. A request waiting for one of the groups then gets
+// it when it arrives rather than when the slowest of the loader's groups
+// does, and no request waits for a load that has not started while it
+// could have run it itself. It returns the flights of the IDs other
+// requests were already loading, for the caller to wait for.
+func (p *Provider) loadOneByOne(ctx context.Context, acct providers.Account, ids []string, concurrency int, out map[string]*providers.Group, failed map[string]error) map[string]*flight {
 	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, caps.DetailConcurrency)
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, concurrency)
+		waits = map[string]*flight{}
 	)
 	for _, id := range ids {
-		// Every claimed flight must land, so every ID is loaded; a
-		// cancelled ctx makes each load fail fast.
 		sem <- struct{}{}
+		mine, w, epoch := p.flights.claim([]string{id})
+		if len(mine) == 0 {
+			<-sem
+			waits[id] = w[id]
+			continue
+		}
+		mu.Lock()
+		mine = p.landLate(ctx, mine, out)
+		mu.Unlock()
+		if len(mine) == 0 {
+			<-sem
+			continue
+		}
+		// Every claimed flight must land, so every claimed ID is loaded;
+		// a cancelled ctx makes the load fail fast.
 		wg.Go(func() {
 			defer func() { <-sem }()
 			defer func() {
@@ -192,7 +211,7 @@ func (p *Provider) loadEach(ctx context.Context, acct providers.Account, ids []s
 				}
 			}()
 			got, why := map[string]*providers.Group{}, map[string]error{}
-			p.load(ctx, acct, []string{id}, epoch, got, why)
+			p.load(ctx, acct, mine, epoch, got, why)
 			mu.Lock()
 			defer mu.Unlock()
 			maps.Copy(out, got)
@@ -200,6 +219,7 @@ func (p *Provider) loadEach(ctx context.Context, acct providers.Account, ids []s
 		})
 	}
 	wg.Wait()
+	return waits
 }
 
 // load fetches ids, whose flights the caller claimed, and lands the flights
