@@ -11,7 +11,9 @@
 // which has the last word on every input.
 //
 // A decoder that reads objects as encoding/json reads them into maps uses
-// Members, which takes every key as encoding/json decodes it.
+// Members, which takes every key as encoding/json decodes it; one that has
+// had json.Valid accept the whole body first uses NewValidReader, whose
+// Skip follows any nesting.
 package jsonscan
 
 import (
@@ -28,10 +30,18 @@ const maxDepth = 64
 type Reader struct {
 	data []byte
 	off  int
+	// valid says that json.Valid has accepted data, which lifts maxDepth.
+	valid bool
 }
 
 // NewReader returns a Reader of data.
 func NewReader(data []byte) Reader { return Reader{data: data} }
+
+// NewValidReader returns a Reader of data, which json.Valid has accepted.
+// Its Skip and Value follow nesting to any depth rather than report false
+// beyond maxDepth: encoding/json has bounded the depth already, and a
+// decoder that has checked the whole body first has nothing to leave to it.
+func NewValidReader(data []byte) Reader { return Reader{data: data, valid: true} }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -163,7 +173,7 @@ func (r *Reader) Skip() bool { return r.skip(0) }
 func (r *Reader) skip(depth int) bool {
 	switch r.Peek() {
 	case '{':
-		if depth == maxDepth {
+		if depth == maxDepth && !r.valid {
 			return false
 		}
 		r.off++
@@ -193,7 +203,7 @@ func (r *Reader) skip(depth int) bool {
 			}
 		}
 	case '[':
-		if depth == maxDepth {
+		if depth == maxDepth && !r.valid {
 			return false
 		}
 		r.off++

@@ -55,6 +55,12 @@ func FuzzSkipAgreesWithEncodingJSON(f *testing.F) {
 		if want && !got && depth(b) <= maxDepth {
 			t.Fatalf("Skip rejects %q, which encoding/json accepts", b)
 		}
+		if want {
+			r := NewValidReader(b)
+			if !r.Skip() || !r.End() {
+				t.Fatalf("a valid Reader's Skip rejects %q, which encoding/json accepts", b)
+			}
+		}
 	})
 }
 
@@ -151,6 +157,30 @@ func TestMembersTakesEveryKey(t *testing.T) {
 	r = NewReader([]byte(`{"a":1,"b":2}`))
 	if r.Members(func(key []byte) bool { return string(key) == "a" && r.Skip() }) {
 		t.Errorf("Members reported true after member reported false")
+	}
+}
+
+func TestValidReaderFollowsAnyNesting(t *testing.T) {
+	deep := `{"a":` + strings.Repeat("[{\"b\":", 2*maxDepth) + "1" + strings.Repeat("}]", 2*maxDepth) + `,"c":2}`
+	if !json.Valid([]byte(deep)) {
+		t.Fatal("test input is not valid JSON")
+	}
+	r := NewReader([]byte(deep))
+	if r.Skip() {
+		t.Errorf("Skip follows %d levels, want it to stop at %d", 4*maxDepth+1, maxDepth)
+	}
+	r = NewValidReader([]byte(deep))
+	var c []byte
+	ok := r.Members(func(key []byte) bool {
+		if string(key) == "c" {
+			var ok bool
+			c, ok = r.Value()
+			return ok
+		}
+		return r.Skip()
+	})
+	if !ok || !r.End() || string(c) != "2" {
+		t.Errorf("a valid Reader gave %v, %q; want the member after the deep one", ok, c)
 	}
 }
 
