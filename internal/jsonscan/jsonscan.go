@@ -9,6 +9,11 @@
 // field only without regard to case, repeated keys, deep nesting, values of
 // an unexpected kind. The caller then decodes the input with encoding/json,
 // which has the last word on every input.
+//
+// A decoder that reads objects as encoding/json reads them into maps uses
+// Members, which takes every key as encoding/json decodes it; one that has
+// had json.Valid accept the whole body first uses NewValidReader, whose
+// Skip follows any nesting.
 package jsonscan
 
 import (
@@ -25,10 +30,18 @@ const maxDepth = 64
 type Reader struct {
 	data []byte
 	off  int
+	// valid says that json.Valid has accepted data, which lifts maxDepth.
+	valid bool
 }
 
 // NewReader returns a Reader of data.
 func NewReader(data []byte) Reader { return Reader{data: data} }
+
+// NewValidReader returns a Reader of data, which json.Valid has accepted.
+// Its Skip and Value follow nesting to any depth rather than report false
+// beyond maxDepth: encoding/json has bounded the depth already, and a
+// decoder that has checked the whole body first has nothing to leave to it.
+func NewValidReader(data []byte) Reader { return Reader{data: data, valid: true} }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -51,6 +64,21 @@ func (r *Reader) End() bool { return r.Peek() == 0 && r.off == len(r.data) }
 // value is not a well-formed object, when a key has an escape, a control
 // character or a non-ASCII byte, or when member reports false.
 func (r *Reader) Object(member func(key []byte) bool) bool {
+	return r.object(false, member)
+}
+
+// Members reads an object as encoding/json reads one into a map: member is
+// called with each member's key as encoding/json decodes it (escapes undone,
+// invalid UTF-8 replaced), whatever its bytes, and with a repeated key each
+// time it comes, so that what member keeps of the last one is what a map
+// holds. member must read the value. It reports false when the next value
+// is not a well-formed object or member reports false.
+func (r *Reader) Members(member func(key []byte) bool) bool {
+	return r.object(true, member)
+}
+
+// object reads an object for Object, or for Members when anyKey is set.
+func (r *Reader) object(anyKey bool, member func(key []byte) bool) bool {
 	if r.Peek() != '{' {
 		return false
 	}
@@ -64,6 +92,9 @@ func (r *Reader) Object(member func(key []byte) bool) bool {
 			return false
 		}
 		key, ok := r.plainKey()
+		if !ok && anyKey {
+			key, ok = r.text()
+		}
 		if !ok || r.Peek() != ':' {
 			return false
 		}
@@ -142,7 +173,7 @@ func (r *Reader) Skip() bool { return r.skip(0) }
 func (r *Reader) skip(depth int) bool {
 	switch r.Peek() {
 	case '{':
-		if depth == maxDepth {
+		if depth == maxDepth && !r.valid {
 			return false
 		}
 		r.off++
@@ -172,7 +203,7 @@ func (r *Reader) skip(depth int) bool {
 			}
 		}
 	case '[':
-		if depth == maxDepth {
+		if depth == maxDepth && !r.valid {
 			return false
 		}
 		r.off++
@@ -293,6 +324,27 @@ func (r *Reader) String() (string, bool) {
 	case plain:
 		return string(contents), true
 	}
+	return r.unquote(start)
+}
+
+// text reads the string at r.off and returns what encoding/json decodes it
+// to: its contents when they are plain, else a decoded copy.
+func (r *Reader) text() ([]byte, bool) {
+	start := r.off
+	contents, plain, ok := r.str()
+	switch {
+	case !ok:
+		return nil, false
+	case plain:
+		return contents, true
+	}
+	s, ok := r.unquote(start)
+	return []byte(s), ok
+}
+
+// unquote decodes the string that str has just read from start, which has
+// escapes or invalid UTF-8, with encoding/json.
+func (r *Reader) unquote(start int) (string, bool) {
 	var s string
 	if json.Unmarshal(r.data[start:r.off], &s) != nil {
 		return "", false

@@ -55,6 +55,12 @@ func FuzzSkipAgreesWithEncodingJSON(f *testing.F) {
 		if want && !got && depth(b) <= maxDepth {
 			t.Fatalf("Skip rejects %q, which encoding/json accepts", b)
 		}
+		if want {
+			r := NewValidReader(b)
+			if !r.Skip() || !r.End() {
+				t.Fatalf("a valid Reader's Skip rejects %q, which encoding/json accepts", b)
+			}
+		}
 	})
 }
 
@@ -85,6 +91,97 @@ func FuzzStringAgreesWithEncodingJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// members reads an object with Members as a map of each key's last value,
+// as its text.
+func members(r *Reader) (map[string]string, bool) {
+	m := map[string]string{}
+	ok := r.Members(func(key []byte) bool {
+		v, ok := r.Value()
+		m[string(key)] = string(v)
+		return ok
+	})
+	return m, ok
+}
+
+// Members reads what encoding/json reads into a map, and reads it whenever
+// encoding/json does, up to maxDepth.
+func FuzzMembersAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{
+		`{"a":1,"a":[2]}`, `{"\u0061":1,"a":2}`, `{"a\"b":1,"a\\":2,"\/":3}`, `{"\ud800":1,"\ufffd":2}`, "{\"\xff\":1,\"\xfe\":2}",
+		`{"é":"x","\u00e9":"y"}`, `{"a":{"a":1},"b":[{"c":2}]}`, `{"":null}`, "{\"a\x01\":1}", `{"\x":1}`, `{"a":1}}`, `{"\u12":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var raw map[string]json.RawMessage
+		werr := json.Unmarshal(b, &raw)
+		r := NewReader(b)
+		got, ok := members(&r)
+		ok = ok && r.End()
+		if ok {
+			want := map[string]string{}
+			for k, v := range raw {
+				want[k] = string(v)
+			}
+			if werr != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("Members(%q) = %q; encoding/json: %q, %v", b, got, want, werr)
+			}
+		}
+		if !ok && werr == nil && raw != nil && depth(b) <= maxDepth {
+			t.Fatalf("Members(%q) failed; encoding/json: %q", b, raw)
+		}
+	})
+}
+
+func TestMembersTakesEveryKey(t *testing.T) {
+	r := NewReader([]byte(` { "a" : 1 , "\u0061" : "x" , "nämé" : null , "\ud800\n" : [ ] , "a" : {"b":2} } `))
+	var keys, values []string
+	ok := r.Members(func(key []byte) bool {
+		v, ok := r.Value()
+		keys, values = append(keys, string(key)), append(values, string(v))
+		return ok
+	})
+	if !ok || !r.End() {
+		t.Fatalf("Members failed")
+	}
+	wantKeys := []string{"a", "a", "nämé", "\ufffd\n", "a"}
+	wantValues := []string{"1", `"x"`, "null", "[ ]", `{"b":2}`}
+	if !reflect.DeepEqual(keys, wantKeys) || !reflect.DeepEqual(values, wantValues) {
+		t.Errorf("Members gave keys %q and values %q, want %q and %q", keys, values, wantKeys, wantValues)
+	}
+	r = NewReader([]byte(`{"a":1,"b":2}`))
+	if r.Members(func(key []byte) bool { return string(key) == "a" && r.Skip() }) {
+		t.Errorf("Members reported true after member reported false")
+	}
+}
+
+func TestValidReaderFollowsAnyNesting(t *testing.T) {
+	deep := `{"a":` + strings.Repeat("[{\"b\":", 2*maxDepth) + "1" + strings.Repeat("}]", 2*maxDepth) + `,"c":2}`
+	if !json.Valid([]byte(deep)) {
+		t.Fatal("test input is not valid JSON")
+	}
+	r := NewReader([]byte(deep))
+	if r.Skip() {
+		t.Errorf("Skip follows %d levels, want it to stop at %d", 4*maxDepth+1, maxDepth)
+	}
+	r = NewValidReader([]byte(deep))
+	var c []byte
+	ok := r.Members(func(key []byte) bool {
+		if string(key) == "c" {
+			var ok bool
+			c, ok = r.Value()
+			return ok
+		}
+		return r.Skip()
+	})
+	if !ok || !r.End() || string(c) != "2" {
+		t.Errorf("a valid Reader gave %v, %q; want the member after the deep one", ok, c)
+	}
 }
 
 type sample struct {

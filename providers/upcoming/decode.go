@@ -10,7 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 )
 
 // envelope is the decoded <rsp> of any method, in either format. Upcoming's
@@ -73,24 +74,28 @@ func decodeEnvelope(contentType string, body []byte) (*envelope, error) {
 // member of rsp itself. A body without the rsp wrapper but with a top-level
 // stat is read as if it were wrapped.
 //
-// The body is checked once (json.Valid) and then walked once, decoding only
-// the members the client reads straight into the envelope. The rules are
-// those of reading each object as a map[string]json.RawMessage: keys match
-// exactly, the last of repeated members counts, and strings are unescaped as
-// encoding/json does.
+// The body is checked once (json.Valid) and then walked once with a
+// jsonscan.Reader, decoding only the members the client reads straight into
+// the envelope. The rules are those of reading each object as a
+// map[string]json.RawMessage: keys match exactly (after unescaping), the last
+// of repeated members counts, strings are unescaped as encoding/json does,
+// and values nest as deep as json.Valid allows.
 func decodeJSON(body []byte) (*envelope, error) {
 	if !json.Valid(body) {
 		// Unmarshal makes the same check and says where it failed.
 		return nil, fmt.Errorf("%w: %s", errMalformed, jsonProblem(json.Unmarshal(body, new(any))))
 	}
-	r := jsonReader{data: body}
-	var rsp *rspMembers
-	switch r.kind() {
+	r := jsonscan.NewValidReader(body)
+	rsp := &rspMembers{}
+	switch r.Peek() {
 	case '{':
-		rsp = r.rsp(true)
+		if !readRsp(&r, rsp, true) {
+			// The reader accepts whatever json.Valid does, so this
+			// cannot happen; it is an error rather than half an answer.
+			return nil, fmt.Errorf("%w: unreadable JSON", errMalformed)
+		}
 	case 'n':
 		// null reads as an empty object, which has no stat.
-		rsp = &rspMembers{}
 	default:
 		return nil, fmt.Errorf("%w: not a JSON object", errMalformed)
 	}
@@ -160,125 +165,190 @@ func (f *rspMembers) text() string {
 	return f.message
 }
 
-// rsp reads the object at the reader. top says whether it is the document
-// itself, whose rsp member (if any) is the envelope.
-func (r *jsonReader) rsp(top bool) *rspMembers {
-	f := &rspMembers{}
-	r.open()
-	for r.more() {
-		switch string(r.key()) {
+// readRsp reads the object at r into f. top says whether it is the
+// document itself, whose rsp member (if any) is the envelope.
+func readRsp(r *jsonscan.Reader, f *rspMembers, top bool) bool {
+	return r.Members(func(key []byte) bool {
+		switch string(key) {
 		case "rsp":
 			if !top {
-				r.skip()
-				continue
+				return r.Skip()
 			}
 			f.hasRsp, f.rsp = true, nil
-			if r.kind() == '{' {
-				f.rsp = r.rsp(false)
-			} else {
-				r.skip()
+			if r.Peek() != '{' {
+				return r.Skip()
 			}
+			f.rsp = &rspMembers{}
+			return readRsp(r, f.rsp, false)
 		case "stat":
 			f.stat, f.statBad = "", false
-			switch r.kind() {
+			switch r.Peek() {
 			case '"':
-				f.stat = r.str()
+				var ok bool
+				f.stat, ok = r.String()
+				return ok
 			case 'n':
-				r.skip()
-			default:
-				r.skip()
-				f.statBad = true
+				return r.Null()
 			}
+			f.statBad = true
+			return r.Skip()
 		case "group":
-			f.groups, f.groupErr = r.elements()
+			return readElements(r, &f.groups, &f.groupErr)
 		case "token":
-			f.tokens, f.tokenErr = r.elements()
+			return readElements(r, &f.tokens, &f.tokenErr)
 		case "error":
-			f.errMsg, f.hasErrMsg = r.errorMessage()
+			return readError(r, f)
 		case "msg":
-			f.msg, _ = r.scalar()
+			var ok bool
+			f.msg, ok = scalar(r)
+			return ok
 		case "message":
-			f.message, _ = r.scalar()
-		default:
-			r.skip()
+			var ok bool
+			f.message, ok = scalar(r)
+			return ok
 		}
-	}
-	return f
+		return r.Skip()
+	})
 }
 
-// elements reads a list of flat objects. JSON output turns repeated XML
-// elements into arrays; a lone element may come as a bare object, so both are
-// read. null means none, and so do null entries of an array.
-func (r *jsonReader) elements() ([]element, error) {
-	switch r.kind() {
+// errNotObjects is what is wrong with a group or token member that is
+// neither an object, an array of objects (and nulls) nor null.
+var errNotObjects = errors.New("not an array of objects")
+
+// readElements reads a list of flat objects into els, or what is wrong
+// with it into err. JSON output turns repeated XML elements into arrays; a
+// lone element may come as a bare object, so both are read. null means
+// none, and so do null entries of an array.
+func readElements(r *jsonscan.Reader, els *[]element, err *error) bool {
+	*els, *err = nil, nil
+	switch r.Peek() {
 	case 'n':
-		r.skip()
-		return nil, nil
+		return r.Null()
 	case '{':
-		return []element{r.element()}, nil
+		el, ok := readElement(r, new([]member))
+		*els = []element{el}
+		return ok
 	case '[':
-		els := []element{}
-		var err error
-		r.open()
-		for r.more() {
-			switch r.kind() {
+		list, bad := []element{}, false
+		var scratch []member
+		ok := r.Array(func() bool {
+			switch r.Peek() {
 			case '{':
-				els = append(els, r.element())
+				el, ok := readElement(r, &scratch)
+				list = append(list, el)
+				return ok
 			case 'n':
-				r.skip()
-			default:
-				r.skip()
-				err = errors.New("not an array of objects")
+				return r.Null()
 			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		return els, nil
-	}
-	r.skip()
-	return nil, errors.New("not an array of objects")
-}
-
-// element reads one flat object. Its scalars are kept as jsonReader.scalar
-// renders them; a member that is an object, an array or null is absent.
-func (r *jsonReader) element() element {
-	// Counting the members first sizes the map once; the count is bounded
-	// by the object's length, so a body cannot make it large for nothing.
-	start := r.pos
-	el := make(element, r.skip())
-	r.pos = start
-	r.open()
-	for r.more() {
-		k := fieldName(r.key())
-		if s, ok := r.scalar(); ok {
-			el[k] = s
+			bad = true
+			return r.Skip()
+		})
+		if bad {
+			*err = errNotObjects
 		} else {
-			delete(el, k)
+			*els = list
 		}
+		return ok
 	}
-	return el
+	*err = errNotObjects
+	return r.Skip()
 }
 
-// errorMessage reads the error member of a failure: a scalar is the message
-// as it is; objects give their first non-empty msg or message.
-func (r *jsonReader) errorMessage() (string, bool) {
-	switch r.kind() {
+// readElement reads one flat object. Its scalars are kept as scalar
+// renders them; a member that is an object, an array or null is absent.
+// The members are read into scratch first, so that the map is made once,
+// at its size.
+func readElement(r *jsonscan.Reader, scratch *[]member) (element, bool) {
+	ms := (*scratch)[:0]
+	if ms == nil {
+		// Enough for the members of any element Upcoming sends.
+		ms = make([]member, 0, 16)
+	}
+	ok := r.Members(func(key []byte) bool {
+		m := member{key: fieldName(key), absent: !isScalar(r.Peek())}
+		var ok bool
+		if m.absent {
+			ok = r.Skip()
+		} else {
+			m.value, ok = scalar(r)
+		}
+		ms = append(ms, m)
+		return ok
+	})
+	*scratch = ms
+	el := make(element, len(ms))
+	for _, m := range ms {
+		if m.absent {
+			delete(el, m.key)
+		} else {
+			el[m.key] = m.value
+		}
+	}
+	return el, ok
+}
+
+// member is a member of an element as readElement reads it: its value
+// as scalar renders it, unless it is not a scalar and leaves the field
+// absent.
+type member struct {
+	key, value string
+	absent     bool
+}
+
+// readError reads the error member of a failure into f: a scalar is the
+// message as it is; objects give their first non-empty msg or message, and
+// null gives none.
+func readError(r *jsonscan.Reader, f *rspMembers) bool {
+	f.errMsg, f.hasErrMsg = "", false
+	switch r.Peek() {
 	case '{', '[':
-		els, err := r.elements()
-		if err != nil {
-			return "", false
+		var els []element
+		var err error
+		if !readElements(r, &els, &err) {
+			return false
 		}
 		for _, el := range els {
 			for _, k := range [...]string{"msg", "message"} {
 				if m := el[k]; m != "" {
-					return m, true
+					f.errMsg, f.hasErrMsg = m, true
+					return true
 				}
 			}
 		}
-		return "", false
+		return true
+	case 'n':
+		return r.Null()
 	}
-	return r.scalar()
+	f.hasErrMsg = true
+	var ok bool
+	f.errMsg, ok = scalar(r)
+	return ok
+}
+
+// isScalar reports whether the value that starts with c is a scalar: a
+// string, a number, true or false rather than an object, an array or null.
+func isScalar(c byte) bool { return c != '{' && c != '[' && c != 'n' }
+
+// scalar reads a value as XML would have sent it: a string as its text, a
+// number as its literal, true and false as "1" and "0". A value that is not
+// a scalar (see isScalar) is read and gives "". ok is the reader's.
+func scalar(r *jsonscan.Reader) (s string, ok bool) {
+	switch c := r.Peek(); {
+	case c == '"':
+		return r.String()
+	case !isScalar(c):
+		return "", r.Skip()
+	}
+	v, ok := r.Value()
+	switch {
+	case !ok:
+		return "", false
+	case v[0] == 't':
+		return "1", true
+	case v[0] == 'f':
+		return "0", true
+	}
+	return string(v), true
 }
 
 // fieldName returns the element field name key spells, without allocating
@@ -327,178 +397,6 @@ func fieldName(key []byte) string {
 		return "message"
 	}
 	return string(key)
-}
-
-// jsonReader walks a JSON document that json.Valid has accepted, so it never
-// meets a syntax error and need not check for one.
-type jsonReader struct {
-	data []byte
-	pos  int
-}
-
-// kind skips blanks and returns the first byte of the next value.
-func (r *jsonReader) kind() byte {
-	for r.pos < len(r.data) {
-		switch c := r.data[r.pos]; c {
-		case ' ', '\t', '\r', '\n':
-			r.pos++
-		default:
-			return c
-		}
-	}
-	return 0
-}
-
-// open consumes the { or [ that starts an object or array.
-func (r *jsonReader) open() {
-	r.kind()
-	r.pos++
-}
-
-// more reports whether another member or element follows, consuming the
-// comma before it or the } or ] that ends the object or array.
-func (r *jsonReader) more() bool {
-	switch r.kind() {
-	case ',':
-		r.pos++
-		return true
-	case '}', ']':
-		r.pos++
-		return false
-	}
-	return true
-}
-
-// key reads a member's name and the colon after it.
-func (r *jsonReader) key() []byte {
-	tok, plain := r.stringToken()
-	r.kind()
-	r.pos++ // ':'
-	if plain {
-		return tok[1 : len(tok)-1]
-	}
-	return []byte(unquote(tok))
-}
-
-// scalar reads a value as XML would have sent it: a string as its text, a
-// number as its literal, true and false as "1" and "0". Objects, arrays and
-// null are not scalars: ok is false and the value is skipped.
-func (r *jsonReader) scalar() (s string, ok bool) {
-	switch r.kind() {
-	case '"':
-		return r.str(), true
-	case 't':
-		r.pos += len("true")
-		return "1", true
-	case 'f':
-		r.pos += len("false")
-		return "0", true
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return string(r.literal()), true
-	}
-	r.skip()
-	return "", false
-}
-
-// str reads a string value.
-func (r *jsonReader) str() string {
-	tok, plain := r.stringToken()
-	if plain {
-		return string(tok[1 : len(tok)-1])
-	}
-	return unquote(tok)
-}
-
-// stringToken moves past the string at the reader and returns it, quotes
-// included. plain says whether its text is the bytes between the quotes:
-// no escapes and valid UTF-8.
-func (r *jsonReader) stringToken() (tok []byte, plain bool) {
-	r.kind()
-	start := r.pos
-	r.skipString()
-	tok = r.data[start:r.pos]
-	text := tok[1 : len(tok)-1]
-	return tok, bytes.IndexByte(text, '\\') < 0 && utf8.Valid(text)
-}
-
-// unquote returns the text of a string token that has escapes or invalid
-// UTF-8. encoding/json does it, so that the text (replacement characters
-// included) is exactly what it gives; such strings are rare.
-func unquote(tok []byte) string {
-	var s string
-	_ = json.Unmarshal(tok, &s)
-	return s
-}
-
-// skipString moves past the string that starts at the reader.
-func (r *jsonReader) skipString() {
-	i := r.pos + 1
-	for {
-		j := bytes.IndexByte(r.data[i:], '"')
-		if j < 0 {
-			r.pos = len(r.data)
-			return
-		}
-		i += j
-		// The quote ends the string unless an odd run of backslashes
-		// escapes it.
-		n := 0
-		for k := i - 1; r.data[k] == '\\'; k-- {
-			n++
-		}
-		i++
-		if n%2 == 0 {
-			r.pos = i
-			return
-		}
-	}
-}
-
-// literal reads a number, true, false or null.
-func (r *jsonReader) literal() []byte {
-	start := r.pos
-	for r.pos < len(r.data) {
-		switch r.data[r.pos] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n':
-			return r.data[start:r.pos]
-		}
-		r.pos++
-	}
-	return r.data[start:]
-}
-
-// skip moves past the next value and returns, for an object, how many
-// members it has.
-func (r *jsonReader) skip() (members int) {
-	switch r.kind() {
-	case '"':
-		r.skipString()
-	case '{', '[':
-		depth := 0
-		for r.pos < len(r.data) {
-			switch r.data[r.pos] {
-			case '"':
-				r.skipString()
-				continue
-			case ':':
-				if depth == 1 {
-					members++
-				}
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					r.pos++
-					return members
-				}
-			}
-			r.pos++
-		}
-	default:
-		r.literal()
-	}
-	return members
 }
 
 // decodeXML reads <rsp stat="…"> as a token stream rather than with

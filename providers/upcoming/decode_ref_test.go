@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -177,6 +178,11 @@ func FuzzDecodeJSONMatchesReference(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// Values nested deeper than a list decoder would follow are still read
+	// past: json.Valid has accepted them.
+	f.Add([]byte(`{"rsp":{"x":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `,"stat":"ok","group":[{"id":1,"y":` +
+		strings.Repeat(`{"a":[`, 200) + strings.Repeat("]}", 200) + `,"name":"n"}],"error":{"m":` + strings.Repeat("[", 200) +
+		strings.Repeat("]", 200) + `,"msg":"e"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		want, wantErr := refDecodeJSON(body)
 		got, gotErr := decodeJSON(body)
