@@ -27,32 +27,3 @@ func (r *viewerResolver) VisibleGroups(ctx context.Context, obj *providers.Viewe
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type viewerResolver struct{ *Resolver }
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *userResolver) ID(ctx context.Context, obj *providers.User) (string, error) {
-	return userID(obj), nil
-}
-func (r *userResolver) Username(ctx context.Context, obj *providers.User) (*string, error) {
-	return nonEmpty(obj.Username), nil
-}
-func (r *userResolver) Name(ctx context.Context, obj *providers.User) (*string, error) {
-	return nonEmpty(obj.Name), nil
-}
-func (r *userResolver) ProfileURL(ctx context.Context, obj *providers.User) (*string, error) {
-	return nonEmpty(obj.ProfileURL), nil
-}
-func (r *userResolver) AvatarURL(ctx context.Context, obj *providers.User) (*string, error) {
-	return nonEmpty(obj.AvatarURL), nil
-}
-func (r *Resolver) User() UserResolver { return &userResolver{r} }
-type (
-	userResolver   struct{ *Resolver }
-	viewerResolver struct{ *Resolver }
-)
-*/
