@@ -17,11 +17,14 @@ type MembershipConnection struct {
 	IncompleteProviders []providers.Kind
 }
 
-// MembershipEdge is a membership and its cursor.
+// MembershipEdge is a membership and its cursor, encoded when asked for.
 type MembershipEdge struct {
-	Cursor string
-	Node   *Membership
+	key  sortKey
+	Node *Membership
 }
+
+// Cursor is the opaque cursor of the edge.
+func (e *MembershipEdge) Cursor() string { return encodeCursor(e.key) }
 
 // GroupConnection is a page of groups.
 type GroupConnection struct {
@@ -32,11 +35,14 @@ type GroupConnection struct {
 	IncompleteProviders []providers.Kind
 }
 
-// GroupEdge is a group and its cursor.
+// GroupEdge is a group and its cursor, encoded when asked for.
 type GroupEdge struct {
-	Cursor string
-	Node   *Group
+	key  sortKey
+	Node *Group
 }
+
+// Cursor is the opaque cursor of the edge.
+func (e *GroupEdge) Cursor() string { return encodeCursor(e.key) }
 
 // LeaveGroupPayload is the result of leaveGroup.
 type LeaveGroupPayload struct {

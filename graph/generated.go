@@ -4523,7 +4523,7 @@ func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_GroupEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4534,7 +4534,7 @@ func (ec *executionContext) _GroupEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_GroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("GroupEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("GroupEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _GroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *GroupEdge) (ret graphql.Marshaler) {
@@ -5404,7 +5404,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_MembershipEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5415,7 +5415,7 @@ func (ec *executionContext) _MembershipEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_MembershipEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("MembershipEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("MembershipEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _MembershipEdge_node(ctx context.Context, field graphql.CollectedField, obj *MembershipEdge) (ret graphql.Marshaler) {

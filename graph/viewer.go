@@ -79,11 +79,11 @@ func membershipsConnection(ctx context.Context, a pageArgs, filter *model.Member
 	groups := make([]*Group, 0, len(page))
 	for _, j := range page {
 		m := newMembership(l, &all[j], nil)
-		conn.Edges = append(conn.Edges, &MembershipEdge{Cursor: encodeCursor(keys[j]), Node: m})
+		conn.Edges = append(conn.Edges, &MembershipEdge{key: keys[j], Node: m})
 		conn.Nodes = append(conn.Nodes, m)
 		groups = append(groups, m.group)
 	}
-	conn.PageInfo = pageInfo(w, conn.Edges, func(e *MembershipEdge) string { return e.Cursor })
+	conn.PageInfo = pageInfo(w, conn.Edges, (*MembershipEdge).Cursor)
 	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addMembership)), groups)
 	return conn, nil
 }
@@ -187,10 +187,10 @@ func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.K
 	conn.Nodes = make([]*Group, 0, w.end-w.start)
 	for i := w.start; i < w.end; i++ {
 		g := newGroup(l, all[i])
-		conn.Edges = append(conn.Edges, &GroupEdge{Cursor: encodeCursor(keys[i]), Node: g})
+		conn.Edges = append(conn.Edges, &GroupEdge{key: keys[i], Node: g})
 		conn.Nodes = append(conn.Nodes, g)
 	}
-	conn.PageInfo = pageInfo(w, conn.Edges, func(e *GroupEdge) string { return e.Cursor })
+	conn.PageInfo = pageInfo(w, conn.Edges, (*GroupEdge).Cursor)
 	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addGroup)), conn.Nodes)
 	return conn, nil
 }
