@@ -285,6 +285,37 @@ func TestAWaiterGetsItsGroupWhenItArrives(t *testing.T) {
 	}
 }
 
+// panicky is a platform without a batch call whose detail call panics.
+type panicky struct{ *providertest.Memory }
+
+func (panicky) Capabilities() providers.Capabilities {
+	return providers.Capabilities{DetailConcurrency: 2}
+}
+
+func (panicky) GroupsByID(context.Context, providers.Account, []string) (map[string]*providers.Group, error) {
+	panic("decoder bug")
+}
+
+func TestAPanickingDetailCallFailsItsGroupsAndReleasesTheirWaiters(t *testing.T) {
+	p := Wrap(panicky{newFixture()}, fastOptions())
+	for range 2 { // the second time finds no flight left behind
+		done := make(chan struct{})
+		var err error
+		go func() {
+			defer close(done)
+			_, err = p.GroupsByID(context.Background(), alice, []string{"pub", "pub2", "priv"})
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("GroupsByID hung")
+		}
+		if !errors.Is(err, providers.ErrInternal) {
+			t.Fatalf("err = %v, want ErrInternal", err)
+		}
+	}
+}
+
 type brokenCache struct{}
 
 func (brokenCache) Get(context.Context, providers.Kind, []string) (map[string]*providers.Group, error) {
