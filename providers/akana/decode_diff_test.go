@@ -5,49 +5,11 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/groupgraph/groupgraph/internal/jsonscan"
+	"github.com/groupgraph/groupgraph/internal/jsonscan/jsonscantest"
 )
-
-// sameValues reports whether got and want hold the same values, field by
-// field and by field name, whatever the names of their types: the reference
-// types mirror the real ones under ref- names. A nil slice and an empty one
-// differ.
-func sameValues(got, want reflect.Value) bool {
-	if got.Kind() != want.Kind() {
-		return false
-	}
-	switch want.Kind() {
-	case reflect.Pointer:
-		if got.IsNil() || want.IsNil() {
-			return got.IsNil() == want.IsNil()
-		}
-		return sameValues(got.Elem(), want.Elem())
-	case reflect.Struct:
-		for i := range want.NumField() {
-			g := got.FieldByName(want.Type().Field(i).Name)
-			if !g.IsValid() || !sameValues(g, want.Field(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Slice:
-		if got.IsNil() != want.IsNil() || got.Len() != want.Len() {
-			return false
-		}
-		for i := range want.Len() {
-			if !sameValues(got.Index(i), want.Index(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.String:
-		return got.String() == want.String()
-	}
-	panic("sameValues: unexpected kind " + want.Kind().String())
-}
 
 // referenceSeeds are bodies at the edges of what the decoder tolerates.
 var referenceSeeds = []string{
@@ -108,7 +70,7 @@ func FuzzDecodeChannelMatchesReference(f *testing.F) {
 		if (err == nil) != (rerr == nil) || err != nil && err != rerr {
 			t.Fatalf("error %v, the reference's %v", err, rerr)
 		}
-		if err == nil && !sameValues(reflect.ValueOf(got), reflect.ValueOf(want)) {
+		if err == nil && !jsonscantest.SameValues(got, want) {
 			t.Fatalf("decoded %+v, the reference %+v", got, want)
 		}
 		// The tolerant types on their own, on any bytes.
@@ -119,34 +81,15 @@ func FuzzDecodeChannelMatchesReference(f *testing.F) {
 		}
 		var cs oneOrMany[category]
 		var rcs refOneOrMany[refCategory]
-		if err, rerr := cs.UnmarshalJSON(body), rcs.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !sameValues(reflect.ValueOf(cs), reflect.ValueOf(rcs)) {
+		if err, rerr := cs.UnmarshalJSON(body), rcs.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !jsonscantest.SameValues(cs, rcs) {
 			t.Fatalf("categories: %+v, %v; the reference %+v, %v", cs, err, rcs, rerr)
 		}
 		var is oneOrMany[item]
 		var ris refOneOrMany[refItem]
-		if err, rerr := is.UnmarshalJSON(body), ris.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !sameValues(reflect.ValueOf(is), reflect.ValueOf(ris)) {
+		if err, rerr := is.UnmarshalJSON(body), ris.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !jsonscantest.SameValues(is, ris) {
 			t.Fatalf("items: %+v, %v; the reference %+v, %v", is, err, ris, rerr)
 		}
 	})
-}
-
-func jsonNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
-
-func fieldNames[T any](fields []jsonscan.Field[T]) []string {
-	var names []string
-	for _, f := range fields {
-		names = append(names, f.Name)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // The one-pass readers know every field encoding/json knows, so that none
@@ -156,12 +99,12 @@ func TestReadersNameEveryField(t *testing.T) {
 		name      string
 		got, want []string
 	}{
-		{"channel", fieldNames(channelFields), jsonNames(reflect.TypeFor[channel]())},
-		{"channelBody", fieldNames(channelBodyFields), jsonNames(reflect.TypeFor[channelBody]())},
-		{"item", fieldNames(itemFields), jsonNames(reflect.TypeFor[item]())},
-		{"itemImage", fieldNames(imageFields), jsonNames(reflect.TypeFor[itemImage]())},
-		{"category", fieldNames(categoryFields), jsonNames(reflect.TypeFor[category]())},
-		{"guidObject", fieldNames(guidFields), jsonNames(reflect.TypeFor[guidObject]())},
+		{"channel", jsonscantest.FieldNames(channelFields), jsonscantest.JSONNames(reflect.TypeFor[channel]())},
+		{"channelBody", jsonscantest.FieldNames(channelBodyFields), jsonscantest.JSONNames(reflect.TypeFor[channelBody]())},
+		{"item", jsonscantest.FieldNames(itemFields), jsonscantest.JSONNames(reflect.TypeFor[item]())},
+		{"itemImage", jsonscantest.FieldNames(imageFields), jsonscantest.JSONNames(reflect.TypeFor[itemImage]())},
+		{"category", jsonscantest.FieldNames(categoryFields), jsonscantest.JSONNames(reflect.TypeFor[category]())},
+		{"guidObject", jsonscantest.FieldNames(guidFields), jsonscantest.JSONNames(reflect.TypeFor[guidObject]())},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: the reader knows %q, the type %q", c.name, c.got, c.want)

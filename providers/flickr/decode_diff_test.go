@@ -6,54 +6,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
+	"github.com/groupgraph/groupgraph/internal/jsonscan/jsonscantest"
 )
-
-// sameValues reports whether got and want hold the same values, field by
-// field and by field name, whatever the names of their types: the reference
-// types mirror the real ones under ref- names. A field of got that want
-// lacks is not compared. A nil slice and an empty one differ.
-func sameValues(got, want reflect.Value) bool {
-	if got.Kind() != want.Kind() {
-		return false
-	}
-	switch want.Kind() {
-	case reflect.Pointer:
-		if got.IsNil() || want.IsNil() {
-			return got.IsNil() == want.IsNil()
-		}
-		return sameValues(got.Elem(), want.Elem())
-	case reflect.Struct:
-		for i := range want.NumField() {
-			f := want.Type().Field(i)
-			g := got.FieldByName(f.Name)
-			if !g.IsValid() || !sameValues(g, want.Field(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Slice:
-		if got.IsNil() != want.IsNil() || got.Len() != want.Len() {
-			return false
-		}
-		for i := range want.Len() {
-			if !sameValues(got.Index(i), want.Index(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.String:
-		return got.String() == want.String()
-	case reflect.Int:
-		return got.Int() == want.Int()
-	case reflect.Bool:
-		return got.Bool() == want.Bool()
-	}
-	panic("sameValues: unexpected kind " + want.Kind().String())
-}
 
 func sameProblem(got, want *decodeProblem) bool {
 	if got == nil || want == nil {
@@ -150,7 +106,7 @@ func FuzzDecodeMatchesReference(f *testing.F) {
 			if !sameProblem(p, rp) {
 				t.Fatalf("%s: problem %+v, the reference's %+v", c.method, p, rp)
 			}
-			if p == nil && c.got != nil && !sameValues(reflect.ValueOf(c.got), reflect.ValueOf(c.ref)) {
+			if p == nil && c.got != nil && !jsonscantest.SameValues(c.got, c.ref) {
 				t.Fatalf("%s: decoded %+v, the reference %+v", c.method, c.got, c.ref)
 			}
 		}
@@ -173,31 +129,10 @@ func FuzzDecodeMatchesReference(f *testing.F) {
 		}
 		var l list[listedGroup]
 		var rl refList[refListedGroup]
-		if err, rerr := l.UnmarshalJSON(body), rl.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !sameValues(reflect.ValueOf(l), reflect.ValueOf(rl)) {
+		if err, rerr := l.UnmarshalJSON(body), rl.UnmarshalJSON(body); (err == nil) != (rerr == nil) || err == nil && !jsonscantest.SameValues(l, rl) {
 			t.Fatalf("list: %+v, %v; the reference %+v, %v", l, err, rl, rerr)
 		}
 	})
-}
-
-func jsonNames(types ...reflect.Type) []string {
-	var names []string
-	for _, t := range types {
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-func fieldNames[T any](fields []jsonscan.Field[T]) []string {
-	var names []string
-	for _, f := range fields {
-		names = append(names, f.Name)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // The one-pass readers know every field encoding/json knows, so that none
@@ -207,11 +142,11 @@ func TestReadersNameEveryField(t *testing.T) {
 		name      string
 		got, want []string
 	}{
-		{"getGroups answer", fieldNames(groupsAnswerFields), jsonNames(reflect.TypeFor[envelope](), reflect.TypeFor[groupsResponse]())},
-		{"groups", fieldNames(groupsFields), jsonNames(reflect.TypeFor[groupsResponse]().Field(0).Type)},
-		{"listedGroup", fieldNames(listedGroupFields), jsonNames(reflect.TypeFor[listedGroup]())},
-		{"wireThrottle", fieldNames(throttleFields), jsonNames(reflect.TypeFor[wireThrottle]())},
-		{"wireRestrict", fieldNames(restrictFields), jsonNames(reflect.TypeFor[wireRestrict]())},
+		{"getGroups answer", jsonscantest.FieldNames(groupsAnswerFields), jsonscantest.JSONNames(reflect.TypeFor[envelope](), reflect.TypeFor[groupsResponse]())},
+		{"groups", jsonscantest.FieldNames(groupsFields), jsonscantest.JSONNames(reflect.TypeFor[groupsResponse]().Field(0).Type)},
+		{"listedGroup", jsonscantest.FieldNames(listedGroupFields), jsonscantest.JSONNames(reflect.TypeFor[listedGroup]())},
+		{"wireThrottle", jsonscantest.FieldNames(throttleFields), jsonscantest.JSONNames(reflect.TypeFor[wireThrottle]())},
+		{"wireRestrict", jsonscantest.FieldNames(restrictFields), jsonscantest.JSONNames(reflect.TypeFor[wireRestrict]())},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: the reader knows %q, the type %q", c.name, c.got, c.want)
