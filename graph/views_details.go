@@ -58,23 +58,19 @@ func detailsMissing[D providers.Details, T any](pick func(D) *T) func(*providers
 
 func incomplete(g *providers.Group) bool { return !g.Complete }
 
-type (
-	flickrPick[T any]     func(*providers.FlickrDetails) *T
-	pageSeederPick[T any] func(*providers.PageSeederDetails) *T
-)
+// flickrPick reads one field of a Flickr group's details; nil means the
+// details lack it.
+type flickrPick[T any] func(*providers.FlickrDetails) *T
 
-func flickrString(f func(*providers.FlickrDetails) string) flickrPick[string] {
-	return func(d *providers.FlickrDetails) *string { return nonEmpty(f(d)) }
-}
-
-func pageSeederString(f func(*providers.PageSeederDetails) string) pageSeederPick[string] {
-	return func(d *providers.PageSeederDetails) *string { return nonEmpty(f(d)) }
+// stringPick reads a string field of details of type D, "" meaning absent.
+func stringPick[D providers.Details](f func(D) string) func(D) *string {
+	return func(d D) *string { return nonEmpty(f(d)) }
 }
 
 var (
 	pickFlickrPrivacy      flickrPick[int]                          = func(d *providers.FlickrDetails) *int { return nonZero(d.Privacy) }
-	pickFlickrPathAlias                                             = flickrString(func(d *providers.FlickrDetails) string { return d.PathAlias })
-	pickFlickrLang                                                  = flickrString(func(d *providers.FlickrDetails) string { return d.Lang })
+	pickFlickrPathAlias                                             = stringPick(func(d *providers.FlickrDetails) string { return d.PathAlias })
+	pickFlickrLang                                                  = stringPick(func(d *providers.FlickrDetails) string { return d.Lang })
 	pickFlickrRules        flickrPick[string]                       = func(d *providers.FlickrDetails) *string { return d.Rules }
 	pickFlickrRestrictions flickrPick[providers.FlickrRestrictions] = func(d *providers.FlickrDetails) *providers.FlickrRestrictions { return d.Restrictions }
 	pickFlickrRoles        flickrPick[providers.FlickrRoles]        = func(d *providers.FlickrDetails) *providers.FlickrRoles { return d.Roles }
@@ -83,20 +79,20 @@ var (
 	pickFlickrIsModerator  flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator }
 	pickFlickrIsAdmin      flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin }
 
-	pickPSOwner         = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Owner })
-	pickPSTitle         = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Title })
-	pickPSAccess        = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Access })
-	pickPSVisibleTo     = pageSeederString(func(d *providers.PageSeederDetails) string { return d.VisibleTo })
-	pickPSTemplate      = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Template })
-	pickPSCommenting    = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Commenting })
-	pickPSModeration    = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Moderation })
-	pickPSRegistration  = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Registration })
-	pickPSDefaultRole   = pageSeederString(func(d *providers.PageSeederDetails) string { return d.DefaultRole })
-	pickPSDefaultNotify = pageSeederString(func(d *providers.PageSeederDetails) string { return d.DefaultNotify })
-	pickPSIndexVersion  = pageSeederString(func(d *providers.PageSeederDetails) string { return d.IndexVersion })
-	pickPSDetailsType   = pageSeederString(func(d *providers.PageSeederDetails) string { return d.DetailsType })
-	pickPSRelatedURL    = pageSeederString(func(d *providers.PageSeederDetails) string { return d.RelatedURL })
-	pickPSMessage       = pageSeederString(func(d *providers.PageSeederDetails) string { return d.Message })
+	pickPSOwner         = stringPick(func(d *providers.PageSeederDetails) string { return d.Owner })
+	pickPSTitle         = stringPick(func(d *providers.PageSeederDetails) string { return d.Title })
+	pickPSAccess        = stringPick(func(d *providers.PageSeederDetails) string { return d.Access })
+	pickPSVisibleTo     = stringPick(func(d *providers.PageSeederDetails) string { return d.VisibleTo })
+	pickPSTemplate      = stringPick(func(d *providers.PageSeederDetails) string { return d.Template })
+	pickPSCommenting    = stringPick(func(d *providers.PageSeederDetails) string { return d.Commenting })
+	pickPSModeration    = stringPick(func(d *providers.PageSeederDetails) string { return d.Moderation })
+	pickPSRegistration  = stringPick(func(d *providers.PageSeederDetails) string { return d.Registration })
+	pickPSDefaultRole   = stringPick(func(d *providers.PageSeederDetails) string { return d.DefaultRole })
+	pickPSDefaultNotify = stringPick(func(d *providers.PageSeederDetails) string { return d.DefaultNotify })
+	pickPSIndexVersion  = stringPick(func(d *providers.PageSeederDetails) string { return d.IndexVersion })
+	pickPSDetailsType   = stringPick(func(d *providers.PageSeederDetails) string { return d.DetailsType })
+	pickPSRelatedURL    = stringPick(func(d *providers.PageSeederDetails) string { return d.RelatedURL })
+	pickPSMessage       = stringPick(func(d *providers.PageSeederDetails) string { return d.Message })
 )
 
 // detailsNeeds maps each details type's fields that may need the detail

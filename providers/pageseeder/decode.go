@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -28,7 +28,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = ""
 		return nil
 	case len(b) > 0 && b[0] == '"':
-		if s, ok := plainString(b); ok {
+		if s, ok := jsonscan.PlainString(b); ok {
 			*f = flexString(s)
 			return nil
 		}
@@ -38,30 +38,12 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		}
 		*f = flexString(s)
 		return nil
-	case len(b) > 0 && (b[0] == '-' || '0' <= b[0] && b[0] <= '9') && json.Valid(b):
+	case jsonscan.ValidNumber(b):
 		// A valid number is its own json.Number.
 		*f = flexString(b)
 		return nil
 	}
 	return errors.New("want a string or a number")
-}
-
-// plainString returns the text of the JSON string b when it needs no
-// unescaping: no backslash, no control character and valid UTF-8.
-func plainString(b []byte) (string, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
-	}
-	text := b[1 : len(b)-1]
-	for _, c := range text {
-		if c < ' ' || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	if !utf8.Valid(text) {
-		return "", false
-	}
-	return string(text), true
 }
 
 // flexBool accepts a JSON boolean or the strings "true" and "false" (the XML
