@@ -34,7 +34,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	memberships := fs.Int("memberships", 25, "memberships per platform of the viewer")
 	query := fs.String("query", "details", "details (memberships with detail-only fields) or list (list fields only)")
 	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
-	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, or all")
+	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, ceiling, or all")
 	smoke := fs.Bool("smoke", false, "a few seconds, small N, both cache modes: exit 1 if upstream calls per query exceed the minimum or a request fails")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (simulators, server and clients) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +100,16 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "== budget: Flickr at %d calls per %v, %d requests needing up to %d calls, cache off\n", r.Limit, r.Per, r.Requests, r.Demand)
 		fmt.Fprintf(out, "  calls reaching Flickr: %d (allowed at most %d); requests refused with PROVIDER_RATE_LIMITED: %d; took %v\n",
 			r.Calls, r.Allowed, r.RateLimited, r.Elapsed.Round(time.Millisecond))
+	}
+	if all || *scenario == "ceiling" {
+		fmt.Fprintf(out, "== ceiling: the warm load (%d clients, %d requests, latency %v + up to %v, query %s) against groupgraph, a server that only makes the list calls, and one that does no work\n",
+			*clients, *requests, *latency, *jitter, *query)
+		rows, err := loadtest.Ceiling(ctx, buildStack, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
+			loadtest.Load{Clients: *clients, Requests: *requests, Query: q})
+		if err != nil {
+			return err
+		}
+		loadtest.WriteCeiling(out, rows)
 	}
 	if all || *scenario == "growth" {
 		rows, err := loadtest.Growth(ctx, buildStack, []int{10, 100, 1000}, *latency, 20)
