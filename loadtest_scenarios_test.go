@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -78,5 +79,46 @@ func TestTheFlickrBudgetIsNeverExceeded(t *testing.T) {
 	}
 	if r.RateLimited == 0 {
 		t.Errorf("no request was refused with PROVIDER_RATE_LIMITED; the load did not exceed the budget (%d calls)", r.Calls)
+	}
+}
+
+// The ceiling scenario's two stand-ins do what BENCHMARKS.md says they do:
+// "list calls only" makes exactly one list call per platform per query and
+// answers with groupgraph's own answer; "no work" calls no platform.
+func TestTheCeilingScenarioComparesLikeWithLike(t *testing.T) {
+	rows, err := loadtest.Ceiling(context.Background(), buildStack,
+		loadtest.Options{Memberships: 5, Latency: time.Millisecond},
+		loadtest.Load{Clients: 2, Requests: 6, Query: loadtest.MembershipsDetailsQuery})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{loadtest.CeilingGroupgraph, loadtest.CeilingListsOnly, loadtest.CeilingNoWork}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	for i, r := range rows {
+		rep := r.Report
+		if r.Server != want[i] {
+			t.Errorf("row %d is %q, want %q", i, r.Server, want[i])
+		}
+		if rep.Result.Failed > 0 {
+			t.Errorf("%s: %d failed: %s", r.Server, rep.Result.Failed, rep.Result.FirstFail)
+		}
+		if !reflect.DeepEqual(rep.Nodes, rows[0].Report.Nodes) {
+			t.Errorf("%s answered with memberships %v, groupgraph with %v", r.Server, rep.Nodes, rows[0].Report.Nodes)
+		}
+		for _, k := range rep.Kinds {
+			list, detail := rep.PerQuery(k, loadtest.OpList), rep.PerQuery(k, loadtest.OpDetail)
+			wantList := 1.0
+			if r.Server == loadtest.CeilingNoWork {
+				wantList = 0
+			}
+			if list != wantList || detail != 0 {
+				t.Errorf("%s, %s: %.2f list and %.2f detail calls per query, want %.0f and 0", r.Server, k, list, detail, wantList)
+			}
+		}
+	}
+	if n := rows[0].Report.Nodes; len(n) != 4 {
+		t.Errorf("groupgraph's answer holds memberships of %d platforms, want 4: %v", len(n), n)
 	}
 }
