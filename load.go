@@ -36,6 +36,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
 	scenario := fs.String("scenario", "load", "load, same-group, budget, growth, ceiling, or all")
 	smoke := fs.Bool("smoke", false, "a few seconds, small N, both cache modes: exit 1 if upstream calls per query exceed the minimum or a request fails")
+	redisURL := fs.String("redis", "", "keep the shared caches and budgets in this Redis, as several instances would (e.g. redis://127.0.0.1:6379/0); default in memory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (simulators, server and clients) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -74,7 +75,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 			*clients, *requests, *latency, *jitter, *memberships, *query)
 		for _, warm := range modes {
 			rep, err := load(ctx, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
-				loadtest.Load{Clients: *clients, Requests: *requests, Query: q}, warm)
+				loadtest.Load{Clients: *clients, Requests: *requests, Query: q}, warm, *redisURL)
 			if err != nil {
 				return err
 			}
@@ -123,7 +124,9 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // load measures one load against a fresh fixture and stack.
-func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool) (loadtest.Report, error) {
+// With redisURL, the stack keeps its caches and budgets there, under a
+// prefix of its own; what it writes there expires with the cache's TTL.
+func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool, redisURL string) (loadtest.Report, error) {
 	f, err := loadtest.Start(o)
 	if err != nil {
 		return loadtest.Report{}, err
@@ -132,6 +135,10 @@ func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool) (
 	cfg := loadtest.Config(f)
 	if !warm {
 		loadtest.DisableCache(&cfg.Providers)
+	}
+	if redisURL != "" {
+		cfg.RedisURL = redisURL
+		cfg.RedisPrefix = fmt.Sprintf("groupgraph-load-%d:", time.Now().UnixNano())
 	}
 	s, err := loadtest.Serve(buildStack, cfg, f)
 	if err != nil {
@@ -149,7 +156,7 @@ func runSmoke(ctx context.Context, out io.Writer) error {
 	for _, q := range []string{loadtest.MembershipsQuery, loadtest.MembershipsDetailsQuery} {
 		for _, warm := range []bool{true, false} {
 			rep, err := load(ctx, loadtest.Options{Memberships: 25, Latency: 2 * time.Millisecond, Jitter: time.Millisecond},
-				loadtest.Load{Clients: 8, Requests: 80, Query: q}, warm)
+				loadtest.Load{Clients: 8, Requests: 80, Query: q}, warm, "")
 			if err != nil {
 				return err
 			}
