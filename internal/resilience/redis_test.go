@@ -121,6 +121,43 @@ func TestRedisCache(t *testing.T) {
 		}
 	})
 
+	t.Run("a value another instance changed is decoded afresh; every hit is a copy", func(t *testing.T) {
+		one, two := NewRedisCache(rdb, prefix+"memo:", time.Minute), NewRedisCache(rdb, prefix+"memo:", time.Minute)
+		g := &providers.Group{Provider: providers.Flickr, ID: "m1", Name: "Before", Visibility: providers.VisibilityPublic}
+		if err := one.Set(ctx, providers.Flickr, []*providers.Group{g}); err != nil {
+			t.Fatal(err)
+		}
+		first, _ := one.Get(ctx, providers.Flickr, []string{"m1"})
+		second, _ := one.Get(ctx, providers.Flickr, []string{"m1"})
+		if first["m1"] == nil || second["m1"] == nil || first["m1"].Name != "Before" {
+			t.Fatalf("got %v then %v, want the group twice", first, second)
+		}
+		if first["m1"] == second["m1"] {
+			t.Fatal("two hits share one group: a caller changing it would change the other's")
+		}
+		first["m1"].Name = "changed by a caller"
+		if again, _ := one.Get(ctx, providers.Flickr, []string{"m1"}); again["m1"].Name != "Before" {
+			t.Fatalf("a caller's change reached the cache: %q", again["m1"].Name)
+		}
+		// Another instance rewrites the entry; the first must not answer
+		// with what it decoded before.
+		after := *g
+		after.Name = "After"
+		if err := two.Set(ctx, providers.Flickr, []*providers.Group{&after}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := one.Get(ctx, providers.Flickr, []string{"m1"}); got["m1"] == nil || got["m1"].Name != "After" {
+			t.Fatalf("after another instance's write got %v, want After", got["m1"])
+		}
+		// And deletes it: a miss, not the remembered group.
+		if err := two.Delete(ctx, providers.Flickr, "m1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := one.Get(ctx, providers.Flickr, []string{"m1"}); got["m1"] != nil {
+			t.Fatalf("after another instance's delete got %v, want a miss", got["m1"])
+		}
+	})
+
 	t.Run("entries expire after the TTL", func(t *testing.T) {
 		c := NewRedisCache(rdb, prefix, time.Minute)
 		_ = c.Set(ctx, providers.Flickr, []*providers.Group{{ID: "ttl"}})

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupgraph/groupgraph/providers"
@@ -19,10 +20,17 @@ import (
 //
 // While Redis fails, the cache stops asking it for a few seconds after each
 // failure: every lookup is a miss, and no request waits for a dial timeout.
+//
+// Redis is the only source of what the cache holds: every Get reads every
+// value there, so an entry another instance changed or deleted is seen at
+// once. What the cache keeps in memory is the decoding: the last value read
+// under each key and the group it decoded to, so that a value read again
+// unchanged (every hit of a warm cache) is copied rather than decoded.
 type RedisCache struct {
-	rdb    redis.UniversalClient
-	prefix string
-	ttl    time.Duration
+	rdb     redis.UniversalClient
+	prefix  string
+	ttl     time.Duration
+	decoded *lru.Cache[string, decodedGroup]
 
 	downUntil atomic.Int64 // unix nanoseconds; see redisBackoff
 }
@@ -40,7 +48,18 @@ func NewRedisCache(rdb redis.UniversalClient, prefix string, ttl time.Duration) 
 	if ttl <= 0 {
 		ttl = DefaultCacheTTL
 	}
-	return &RedisCache{rdb: rdb, prefix: prefix, ttl: ttl}
+	decoded, err := lru.New[string, decodedGroup](DefaultCacheSize)
+	if err != nil { // only for a size ≤ 0
+		panic(err)
+	}
+	return &RedisCache{rdb: rdb, prefix: prefix, ttl: ttl, decoded: decoded}
+}
+
+// decodedGroup is a value read from Redis and the group it decodes to,
+// which no caller is handed (each gets a copy).
+type decodedGroup struct {
+	raw   string
+	group *providers.Group
 }
 
 var _ Cache = (*RedisCache)(nil)
@@ -72,13 +91,28 @@ func (c *RedisCache) Get(ctx context.Context, kind providers.Kind, ids []string)
 		if !ok {
 			continue
 		}
-		g, err := decodeGroup([]byte(s))
-		if err != nil || g.ID != ids[i] {
-			continue
+		if g := c.decode(keys[i], s); g != nil && g.ID == ids[i] {
+			// A copy per hit, as MemoryCache gives: no caller can change
+			// what another one sees.
+			out[ids[i]] = g.WithoutViewerFields()
 		}
-		out[ids[i]] = g
 	}
 	return out, nil
+}
+
+// decode returns the group value decodes to (nil when it does not), from
+// memory when key last held the same value.
+func (c *RedisCache) decode(key, value string) *providers.Group {
+	if d, ok := c.decoded.Get(key); ok && d.raw == value {
+		return d.group
+	}
+	g, err := decodeGroup([]byte(value))
+	if err != nil {
+		c.decoded.Remove(key)
+		return nil
+	}
+	c.decoded.Add(key, decodedGroup{raw: value, group: g})
+	return g
 }
 
 // Set implements Cache.
@@ -108,6 +142,9 @@ func (c *RedisCache) Delete(ctx context.Context, kind providers.Kind, ids ...str
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = c.key(kind, id)
+	}
+	for _, k := range keys {
+		c.decoded.Remove(k)
 	}
 	// Deletes are tried even while Redis is thought down: an invalidation
 	// that gets through is worth the wait.
