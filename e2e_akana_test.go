@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/akana"
 	"github.com/groupgraph/groupgraph/providers/akana/akanatest"
@@ -92,6 +93,32 @@ func TestAkanaEndToEnd(t *testing.T) {
 		code, msg := firstError(r)
 		if code != "PROVIDER_AUTH_FAILED" || !contains(msg, "relink") || r.Errors[0].Extensions["provider"] != "AKANA" {
 			t.Fatalf("error %s %q %v, want PROVIDER_AUTH_FAILED asking to relink", code, msg, r.Errors)
+		}
+	})
+
+	t.Run("the platform's 401 for a revoked session is PROVIDER_AUTH_FAILED with the status", func(t *testing.T) {
+		f := newAkanaFixture(t)
+		f.sim.Revoke(akanatest.SandboxUserID)
+		r := f.e.do("tok", `{ viewer { memberships(first: 1) { totalCount incompleteProviders } } }`, nil, nil, true)
+		if len(r.Errors) != 1 {
+			t.Fatalf("errors = %+v, want one", r.Errors)
+		}
+		ext := r.Errors[0].Extensions
+		if ext["code"] != "PROVIDER_AUTH_FAILED" || ext["provider"] != "AKANA" || ext["providerCode"] != "401" || !contains(r.Errors[0].Message, "relink") {
+			t.Errorf("error = %+v, want PROVIDER_AUTH_FAILED from AKANA with providerCode 401, asking to relink", r.Errors[0])
+		}
+	})
+
+	t.Run("the platform's 500 is PROVIDER_UNAVAILABLE with its faultcode", func(t *testing.T) {
+		f := newAkanaFixture(t)
+		f.sim.Faults().Set(fault.Config{Next: []fault.Kind{fault.Custom}})
+		r := f.e.do("tok", `{ viewer { memberships(first: 1) { totalCount incompleteProviders } } }`, nil, nil, true)
+		if len(r.Errors) != 1 {
+			t.Fatalf("errors = %+v, want one", r.Errors)
+		}
+		ext := r.Errors[0].Extensions
+		if ext["code"] != "PROVIDER_UNAVAILABLE" || ext["provider"] != "AKANA" || ext["providerCode"] != "soap:Server" {
+			t.Errorf("error = %+v, want PROVIDER_UNAVAILABLE from AKANA with providerCode soap:Server", r.Errors[0])
 		}
 	})
 

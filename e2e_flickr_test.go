@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/groupgraph/groupgraph/providers"
@@ -162,4 +164,75 @@ func TestFlickrEndToEnd(t *testing.T) {
 			t.Error("the group is still among the leaver's memberships")
 		}
 	})
+}
+
+// The error codes of the seed pages (flickr.people.getGroups and
+// flickr.groups.leave) each reach GraphQL with the code the README documents
+// and Flickr's own number in extensions.providerCode.
+func TestFlickrSeedErrorCodesReachGraphQL(t *testing.T) {
+	sim := flickrtest.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	acct := sim.SeedSandbox()
+	client, err := flickr.New(flickr.Config{
+		BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
+		ConsumerKey: flickrtest.SandboxConsumerKey, ConsumerSecret: flickrtest.SandboxConsumerSecret, HTTPClient: srv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
+
+	list := map[int]string{
+		1: "NOT_FOUND", 95: "INTERNAL", 96: "PROVIDER_AUTH_FAILED", 97: "PROVIDER_AUTH_FAILED", 98: "PROVIDER_AUTH_FAILED",
+		99: "FORBIDDEN", 100: "PROVIDER_AUTH_FAILED", 105: "PROVIDER_UNAVAILABLE", 106: "PROVIDER_UNAVAILABLE",
+		111: "INTERNAL", 112: "INTERNAL", 114: "INTERNAL", 115: "INTERNAL", 116: "INTERNAL",
+	}
+	for flickrCode, want := range list {
+		t.Run("people.getGroups "+strconv.Itoa(flickrCode)+" is "+want, func(t *testing.T) {
+			sim.FailNext("flickr.people.getGroups", flickrCode)
+			r := e.do("tok", `{ viewer { memberships(first: 1) { totalCount incompleteProviders } } }`, nil, nil, true)
+			if len(r.Errors) != 1 {
+				t.Fatalf("errors = %+v, want one", r.Errors)
+			}
+			ext := r.Errors[0].Extensions
+			if ext["code"] != want || ext["provider"] != "FLICKR" || ext["providerCode"] != strconv.Itoa(flickrCode) ||
+				fmt.Sprint(r.Errors[0].Path) != "[viewer memberships]" {
+				t.Errorf("error = %+v, want %s from FLICKR with providerCode %d at [viewer memberships]", r.Errors[0], want, flickrCode)
+			}
+		})
+	}
+
+	// groups.leave: the expected refusals are payload errors, the platform's
+	// failures GraphQL errors.
+	leave := map[int]string{1: "GROUP_NOT_FOUND", 2: "GROUP_NOT_FOUND", 3: "NOT_A_MEMBER", 99: "NOT_PERMITTED"}
+	for flickrCode, want := range leave {
+		t.Run("groups.leave "+strconv.Itoa(flickrCode)+" is "+want, func(t *testing.T) {
+			sim.FailNext("flickr.groups.leave", flickrCode)
+			var d struct {
+				LeaveGroup struct {
+					Membership *struct{ Status string }
+					Errors     []struct{ Code string }
+				}
+			}
+			e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { membership { status } errors { code } } }`,
+				map[string]any{"id": globalGroupID(providers.Flickr, "17274427@N00")}, &d, false)
+			if len(d.LeaveGroup.Errors) != 1 || d.LeaveGroup.Errors[0].Code != want || d.LeaveGroup.Membership != nil {
+				t.Errorf("payload = %+v, want only the error %s", d.LeaveGroup, want)
+			}
+		})
+	}
+	for _, flickrCode := range []int{105, 106} {
+		t.Run("groups.leave "+strconv.Itoa(flickrCode)+" is PROVIDER_UNAVAILABLE", func(t *testing.T) {
+			sim.FailNext("flickr.groups.leave", flickrCode)
+			r := e.do("tok", `mutation($id: ID!) { leaveGroup(input: {groupId: $id}) { errors { code } } }`,
+				map[string]any{"id": globalGroupID(providers.Flickr, "17274427@N00")}, nil, true)
+			if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "PROVIDER_UNAVAILABLE" || r.Errors[0].Extensions["providerCode"] != strconv.Itoa(flickrCode) {
+				t.Errorf("errors = %+v, want PROVIDER_UNAVAILABLE with providerCode %d", r.Errors, flickrCode)
+			}
+		})
+	}
+	if _, ok := sim.Group("17274427@N00"); !ok || !slices.ContainsFunc(sim.Members("17274427@N00"), func(m flickrtest.Member) bool { return m.UserID == acct.UserID }) {
+		t.Error("a refused or failed leave removed the member")
+	}
 }

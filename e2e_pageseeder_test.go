@@ -176,3 +176,42 @@ func TestPageSeederEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// visiblegroups's one documented error, 0x102A (the member not found),
+// reaches GraphQL as NOT_FOUND with the id in extensions.providerCode.
+func TestPageSeederSeedErrorCodeReachesGraphQL(t *testing.T) {
+	sim := pageseedertest.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	acct, err := sim.SeedSandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct.UserID = "424242" // a member the server does not know
+	client, err := pageseeder.New(pageseeder.Config{
+		BaseURL: srv.URL, ClientID: pageseedertest.SandboxClientID, ClientSecret: pageseedertest.SandboxClientSecret, HTTPClient: srv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
+	var d struct {
+		Viewer struct {
+			VisibleGroups struct {
+				TotalCount          int
+				IncompleteProviders []string
+			}
+		}
+	}
+	r := e.do("tok", `{ viewer { visibleGroups(first: 10) { totalCount incompleteProviders } } }`, nil, &d, true)
+	if len(r.Errors) != 1 {
+		t.Fatalf("errors = %+v, want one", r.Errors)
+	}
+	ext := r.Errors[0].Extensions
+	if ext["code"] != "NOT_FOUND" || ext["provider"] != "PAGESEEDER" || ext["providerCode"] != "0x102A" {
+		t.Errorf("error = %+v, want NOT_FOUND from PAGESEEDER with providerCode 0x102A", r.Errors[0])
+	}
+	if got := d.Viewer.VisibleGroups.IncompleteProviders; len(got) != 1 || got[0] != "PAGESEEDER" {
+		t.Errorf("incompleteProviders = %v, want [PAGESEEDER]", got)
+	}
+}

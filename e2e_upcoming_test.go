@@ -164,3 +164,39 @@ func TestUpcomingEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// The error codes of group.getMyGroups's page (403 for the token, 404 for
+// the api_key) reach GraphQL as PROVIDER_AUTH_FAILED, with the HTTP status in
+// extensions.providerCode.
+func TestUpcomingSeedErrorCodesReachGraphQL(t *testing.T) {
+	sim := upcomingtest.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	acct := sim.SeedSandbox()
+	badToken := acct
+	badToken.Credentials.Token = "0000000000000000000000000000000000000000"
+	for _, tc := range []struct {
+		name, apiKey string
+		acct         providers.Account
+		status       string
+	}{
+		{"403 for a token the platform does not know", upcomingtest.SandboxAPIKey, badToken, "403"},
+		{"404 for an api_key the platform does not know", "not-a-key", acct, "404"},
+	} {
+		t.Run(tc.name+" is PROVIDER_AUTH_FAILED", func(t *testing.T) {
+			client, err := upcoming.New(upcoming.Config{BaseURL: srv.URL + upcomingtest.Path, APIKey: tc.apiKey, HTTPClient: srv.Client()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{tc.acct}}})
+			r := e.do("tok", `{ viewer { memberships(first: 1) { totalCount incompleteProviders } } }`, nil, nil, true)
+			if len(r.Errors) != 1 {
+				t.Fatalf("errors = %+v, want one", r.Errors)
+			}
+			ext := r.Errors[0].Extensions
+			if ext["code"] != "PROVIDER_AUTH_FAILED" || ext["provider"] != "UPCOMING" || ext["providerCode"] != tc.status {
+				t.Errorf("error = %+v, want PROVIDER_AUTH_FAILED from UPCOMING with providerCode %s", r.Errors[0], tc.status)
+			}
+		})
+	}
+}
