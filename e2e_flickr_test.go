@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/groupgraph/groupgraph/internal/resilience"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/flickr"
 	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
@@ -234,5 +236,41 @@ func TestFlickrSeedErrorCodesReachGraphQL(t *testing.T) {
 	}
 	if _, ok := sim.Group("17274427@N00"); !ok || !slices.ContainsFunc(sim.Members("17274427@N00"), func(m flickrtest.Member) bool { return m.UserID == acct.UserID }) {
 		t.Error("a refused or failed leave removed the member")
+	}
+}
+
+// The list call's admin flag describes the caller, so it must not come from
+// details another request left in the shared cache, which carry none of the
+// caller's flags: a group's administrator stays an administrator however
+// the group was loaded.
+func TestFlickrAdminFlagSurvivesTheSharedCache(t *testing.T) {
+	sim := flickrtest.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	acct := sim.SeedSandbox()
+	client, err := flickr.New(flickr.Config{
+		BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
+		ConsumerKey: flickrtest.SandboxConsumerKey, ConsumerSecret: flickrtest.SandboxConsumerSecret, HTTPClient: srv.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := resilience.Wrap(client, resilience.Options{Cache: resilience.NewMemoryCache(100, time.Minute)})
+	e := newE2E(t, []providers.Provider{cached}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
+	q := `{ admin: group(provider: FLICKR, providerId: "` + flickrtest.SandboxLastAdminGroup + `") { details { ... on FlickrGroupDetails { admin viewerIsAdmin } } }
+	  member: group(provider: FLICKR, providerId: "17274427@N00") { details { ... on FlickrGroupDetails { admin viewerIsAdmin } } } }`
+	for _, round := range []string{"first, from groups.getInfo", "again, from the shared cache"} {
+		var d struct {
+			Admin, Member struct {
+				Details struct{ Admin, ViewerIsAdmin bool }
+			}
+		}
+		e.do("tok", q, nil, &d, false)
+		if !d.Admin.Details.Admin || !d.Admin.Details.ViewerIsAdmin {
+			t.Errorf("%s: the administrator's group has admin %v, viewerIsAdmin %v; want true, true", round, d.Admin.Details.Admin, d.Admin.Details.ViewerIsAdmin)
+		}
+		if d.Member.Details.Admin || d.Member.Details.ViewerIsAdmin {
+			t.Errorf("%s: a plain member's group has admin %v, viewerIsAdmin %v; want false, false", round, d.Member.Details.Admin, d.Member.Details.ViewerIsAdmin)
+		}
 	}
 }

@@ -3209,7 +3209,7 @@ func (ec *executionContext) _FlickrGroupDetails_admin(ctx context.Context, field
 			return ec.fieldContext_FlickrGroupDetails_admin(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Admin, nil
+			return obj.Admin()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -3220,7 +3220,7 @@ func (ec *executionContext) _FlickrGroupDetails_admin(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_admin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("FlickrGroupDetails", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _FlickrGroupDetails_eighteenPlus(ctx context.Context, field graphql.CollectedField, obj *FlickrGroupDetails) (ret graphql.Marshaler) {

@@ -62,7 +62,9 @@ func (s *groupSelection) addDetails(oc *graphql.OperationContext, sel ast.Select
 				continue
 			}
 			switch f.Name {
-			case "viewerIsMember", "viewerIsModerator", "viewerIsAdmin":
+			case "admin", "viewerIsMember", "viewerIsModerator", "viewerIsAdmin":
+				// Shared details lack the caller's flags; the view derives
+				// them from the viewer's membership.
 				s.membership = true
 			case "throttle":
 				for _, t := range graphql.CollectFields(oc, f.Selections, flickrThrottleImplementors) {

@@ -195,6 +195,30 @@ func (d *FlickrGroupDetails) Roles() (*providers.FlickrRoles, error) {
 	return detailsValue(d.group, d.FlickrDetails, pickFlickrRoles)
 }
 
+// Admin is the list call's admin flag: whether the caller administers the
+// group. Details that came with the caller's flags (the list call's, or a
+// groups.getInfo signed for the caller) say so themselves; details shared
+// between viewers carry none of the caller's flags (WithoutViewerFields
+// clears them), so the flag is then derived from the viewer's membership,
+// as viewerIsAdmin's is.
+func (d *FlickrGroupDetails) Admin() (bool, error) {
+	if d.FlickrDetails.ViewerIsAdmin != nil || d.fromList() {
+		return d.FlickrDetails.Admin, nil
+	}
+	m, err := d.group.ViewerMembership()
+	if err != nil {
+		return false, err
+	}
+	return m != nil && (m.m.Role == providers.RoleAdmin || m.m.Role == providers.RoleOwner), nil
+}
+
+// fromList reports whether the details are those the platform's list call
+// returned for the caller.
+func (d *FlickrGroupDetails) fromList() bool {
+	rep := d.group.rep
+	return !rep.Complete && rep.Details == providers.Details(d.FlickrDetails)
+}
+
 // ViewerIsMember is whether the caller is a member.
 func (d *FlickrGroupDetails) ViewerIsMember() (*bool, error) {
 	return d.viewerFlag(pickFlickrIsMember, func(m *providers.Membership) bool { return m != nil })
