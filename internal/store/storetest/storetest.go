@@ -414,6 +414,20 @@ func testAccounts(t *testing.T, db Database) {
 		}
 		wantErr(t, e.s.UpdateCredentials(e.ctx, "nope", renewed), store.ErrNotFound)
 	})
+	t.Run("renewed credentials are kept after the request that renewed them ended", func(t *testing.T) {
+		// The platform has already spent the old refresh token or session:
+		// if the new one is not written, the account is lost on restart
+		// and on every other instance.
+		ended, cancel := context.WithCancel(e.ctx)
+		cancel()
+		renewed := providers.Credentials{Token: "access-late", RefreshToken: "refresh-late", Expiry: e.clock.Now().Add(time.Hour)}
+		if err := store.NewCredentialSink(e.s).CredentialsRenewed(ended, acct, renewed); err != nil {
+			t.Fatalf("CredentialsRenewed with the request's context ended: %v", err)
+		}
+		if got := account(t, e, ada.ID, providers.PageSeeder); !sameCredentials(got.Credentials, renewed) {
+			t.Fatal("the renewed credentials were lost with the request's context")
+		}
+	})
 	t.Run("relinking keeps the account ID and replaces the rest", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		again, err := e.s.UpsertAccount(e.ctx, ada.ID, providers.Account{
