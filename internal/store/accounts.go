@@ -197,23 +197,27 @@ func (s *DB) LinkedAccounts(ctx context.Context, viewerID string) ([]LinkedAccou
 	return out, nil
 }
 
-// UpdateCredentials implements Store.
-func (s *DB) UpdateCredentials(ctx context.Context, accountID string, c providers.Credentials) error {
+// UpdateCredentials implements Store. The row must still be acct's link to
+// the same platform user: a relink to another user keeps the account ID, and
+// a renewal that started before it must not put the old user's credentials
+// into the new link.
+func (s *DB) UpdateCredentials(ctx context.Context, acct providers.Account, c providers.Credentials) error {
 	if s.keys == nil {
 		return fmt.Errorf("store: updating credentials: %w", secrets.ErrNoKey)
 	}
-	blob, err := s.sealCredentials(accountID, c)
+	blob, err := s.sealCredentials(acct.ID, c)
 	if err != nil {
 		return err
 	}
 	res, err := s.exec(ctx, s.db, `
-		UPDATE accounts SET credentials = ?, key_id = ?, status = ?, refreshed_at = ? WHERE id = ?`,
-		blob, s.keys.CurrentKeyID(), string(StatusActive), s.d.timeArg(s.clock()), accountID)
+		UPDATE accounts SET credentials = ?, key_id = ?, status = ?, refreshed_at = ?
+		WHERE id = ? AND provider_user_id = ?`,
+		blob, s.keys.CurrentKeyID(), string(StatusActive), s.d.timeArg(s.clock()), acct.ID, acct.UserID)
 	if err != nil {
 		return fmt.Errorf("store: updating credentials: %w", err)
 	}
 	if rowsAffected(res) == 0 {
-		return fmt.Errorf("%w: account", ErrNotFound)
+		return fmt.Errorf("%w: account (unlinked, or relinked to another user)", ErrNotFound)
 	}
 	return nil
 }

@@ -29,5 +29,5 @@ func NewCredentialSink(s Store) CredentialSink { return CredentialSink{store: s}
 func (k CredentialSink) CredentialsRenewed(ctx context.Context, acct providers.Account, c providers.Credentials) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sinkWriteTimeout)
 	defer cancel()
-	return k.store.UpdateCredentials(wctx, acct.ID, c)
+	return k.store.UpdateCredentials(wctx, acct, c)
 }

@@ -112,8 +112,11 @@ type Store interface {
 	// times) without opening their credentials, in providers.Kinds order.
 	LinkedAccounts(ctx context.Context, viewerID string) ([]LinkedAccount, error)
 	// UpdateCredentials replaces an account's credentials after a provider
-	// renewed them, and marks it ACTIVE since they evidently work.
-	UpdateCredentials(ctx context.Context, accountID string, c providers.Credentials) error
+	// renewed them, and marks it ACTIVE since they evidently work. acct is
+	// the account as the renewal found it: its ID and platform user must
+	// still match the stored link, else nothing is written and the error
+	// wraps ErrNotFound (it was unlinked, or relinked to another user).
+	UpdateCredentials(ctx context.Context, acct providers.Account, c providers.Credentials) error
 	// SetAccountStatus records an account's status, for example
 	// NEEDS_RELINK after its platform rejected the credentials.
 	SetAccountStatus(ctx context.Context, accountID string, status AccountStatus) error

@@ -412,7 +412,7 @@ func testAccounts(t *testing.T, db Database) {
 		if l.Status != store.StatusActive || !l.RefreshedAt.Equal(e.clock.Now()) || l.LinkedAt.Equal(e.clock.Now()) {
 			t.Fatalf("after renewal: %+v", l)
 		}
-		wantErr(t, e.s.UpdateCredentials(e.ctx, "nope", renewed), store.ErrNotFound)
+		wantErr(t, e.s.UpdateCredentials(e.ctx, providers.Account{ID: "nope", UserID: "m42"}, renewed), store.ErrNotFound)
 	})
 	t.Run("renewed credentials are kept after the request that renewed them ended", func(t *testing.T) {
 		// The platform has already spent the old refresh token or session:
@@ -445,6 +445,19 @@ func testAccounts(t *testing.T, db Database) {
 		}
 		if l := linked(t, e, ada.ID, acct.ID); !l.LinkedAt.Equal(e.clock.Now()) {
 			t.Fatalf("LinkedAt = %v, want %v", l.LinkedAt, e.clock.Now())
+		}
+	})
+	t.Run("a renewal for the user the account held before a relink is not stored", func(t *testing.T) {
+		// A request that loaded the account before it was relinked to
+		// another platform user renews the old user's credentials: they
+		// must not land in the relinked account, which would then act as
+		// the old user.
+		stale := providers.Credentials{Token: "access-m42", RefreshToken: "refresh-m42"}
+		err := store.NewCredentialSink(e.s).CredentialsRenewed(e.ctx, acct, stale)
+		wantErr(t, err, store.ErrNotFound)
+		got := account(t, e, ada.ID, providers.PageSeeder)
+		if got.UserID != "m43" || got.Credentials.Token != "access-3" {
+			t.Fatalf("after a stale renewal the account is user %s with token %q, want m43 with access-3", got.UserID, got.Credentials.Token)
 		}
 	})
 	t.Run("concurrent first links of one provider make one account", func(t *testing.T) {
