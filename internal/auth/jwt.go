@@ -45,7 +45,15 @@ type JWTOptions struct {
 	// RefreshEvery bounds how often an unknown key id makes the JWKS be
 	// fetched again; 0 means 30 s.
 	RefreshEvery time.Duration
+	// KeysMaxAge is how long fetched keys are trusted before the JWKS is
+	// fetched again, so that a key the issuer withdraws stops verifying
+	// tokens; 0 means 10 minutes. When that fetch fails, the keys last
+	// fetched stay in use and the fetch is retried after RefreshEvery.
+	KeysMaxAge time.Duration
 }
+
+// DefaultKeysMaxAge is JWTOptions.KeysMaxAge when it is 0.
+const DefaultKeysMaxAge = 10 * time.Minute
 
 // JWT authenticates bearer tokens that are JWTs of one issuer: RS256 and
 // ES256 tokens against the issuer's JWKS, or HS256 tokens against a shared
@@ -57,7 +65,8 @@ type JWT struct {
 
 	mu        sync.Mutex
 	keys      map[string]any
-	fetchedAt time.Time
+	keysAt    time.Time // when keys were fetched
+	fetchedAt time.Time // the last fetch attempt, successful or not
 }
 
 // NewJWT checks the options and returns the authenticator.
@@ -79,6 +88,9 @@ func NewJWT(opts JWTOptions) (*JWT, error) {
 	}
 	if opts.RefreshEvery <= 0 {
 		opts.RefreshEvery = 30 * time.Second
+	}
+	if opts.KeysMaxAge <= 0 {
+		opts.KeysMaxAge = DefaultKeysMaxAge
 	}
 	methods := []string{"RS256", "ES256"}
 	if len(opts.HS256Secret) > 0 {
@@ -115,23 +127,35 @@ func (j *JWT) Authenticate(ctx context.Context, token string) (*providers.Viewer
 	return v, nil
 }
 
-// key returns the JWKS key with the given id, fetching the JWKS when the id
-// is unknown, at most once per RefreshEvery.
+// key returns the JWKS key with the given id. The JWKS is fetched again
+// when the id is unknown or the keys are older than KeysMaxAge, at most
+// once per RefreshEvery; keys the new JWKS lacks are dropped.
 func (j *JWT) key(ctx context.Context, kid string) (any, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if k, ok := j.keys[kid]; ok {
+	now := j.opts.Now()
+	k, known := j.keys[kid]
+	if known && now.Sub(j.keysAt) < j.opts.KeysMaxAge {
 		return k, nil
 	}
-	if !j.fetchedAt.IsZero() && j.opts.Now().Sub(j.fetchedAt) < j.opts.RefreshEvery {
+	if !j.fetchedAt.IsZero() && now.Sub(j.fetchedAt) < j.opts.RefreshEvery {
+		// A fetch failed moments ago (or the id is unknown): keep the
+		// last keys rather than lock everyone out while the issuer is
+		// unreachable.
+		if known {
+			return k, nil
+		}
 		return nil, errors.New("unknown key id")
 	}
-	j.fetchedAt = j.opts.Now()
+	j.fetchedAt = now
 	keys, err := fetchJWKS(ctx, j.opts.HTTPClient, j.opts.JWKSURL)
 	if err != nil {
+		if known {
+			return k, nil
+		}
 		return nil, err
 	}
-	j.keys = keys
+	j.keys, j.keysAt = keys, now
 	if k, ok := keys[kid]; ok {
 		return k, nil
 	}

@@ -140,3 +140,64 @@ func TestJWTWithAnIssuersKeys(t *testing.T) {
 		t.Errorf("after the refresh interval: %d fetches, want 2", n)
 	}
 }
+
+func TestJWTKeysTheIssuerRemovedStopWorking(t *testing.T) {
+	oldKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	newKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	set := func(kid string, k *rsa.PrivateKey) []map[string]string {
+		return []map[string]string{{"kty": "RSA", "kid": kid, "use": "sig", "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}}
+	}
+	var (
+		served atomic.Pointer[[]map[string]string]
+		down   atomic.Bool
+	)
+	both := append(set("old", oldKey), set("new", newKey)...)
+	served.Store(&both)
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": *served.Load()})
+	}))
+	t.Cleanup(jwks.Close)
+	clock := now
+	a, err := auth.NewJWT(auth.JWTOptions{Issuer: "https://id.example", JWKSURL: jwks.URL, Viewers: subjects{}, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(kid string, key *rsa.PrivateKey) string {
+		c := claims(nil)
+		c.ExpiresAt = jwt.NewNumericDate(now.Add(24 * time.Hour))
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	oldTok, newTok := sign("old", oldKey), sign("new", newKey)
+	if _, err := a.Authenticate(context.Background(), oldTok); err != nil {
+		t.Fatalf("a token of a published key: %v", err)
+	}
+
+	// The issuer withdraws the old key (say it leaked).
+	onlyNew := set("new", newKey)
+	served.Store(&onlyNew)
+	clock = clock.Add(time.Hour)
+	if _, err := a.Authenticate(context.Background(), oldTok); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("an hour after the issuer withdrew its key, a token it signed: err = %v, want ErrInvalidToken", err)
+	}
+	if _, err := a.Authenticate(context.Background(), newTok); err != nil {
+		t.Fatalf("a token of the key still published: %v", err)
+	}
+
+	// An unreachable JWKS does not lock everyone out: the keys last
+	// fetched keep working.
+	down.Store(true)
+	clock = clock.Add(time.Hour)
+	if _, err := a.Authenticate(context.Background(), newTok); err != nil {
+		t.Fatalf("with the JWKS unreachable, a token of the last fetched keys: %v", err)
+	}
+}
