@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
@@ -27,7 +28,15 @@ func newJWTAuthenticator(cfg config.JWT, st store.Store, _ *slog.Logger) (auth.A
 // creating it on first sight.
 type subjectViewers struct{ st store.Store }
 
+// errSubjectSpaces refuses a subject the store would not keep as it is.
+var errSubjectSpaces = errors.New("jwt: the subject is blank or has leading or trailing white space")
+
 func (s subjectViewers) ViewerForSubject(ctx context.Context, subject string) (*providers.Viewer, error) {
+	// The store trims viewer names, so "alice " would find the viewer of
+	// "alice": a subject is opaque and must map to its viewer exactly.
+	if subject == "" || strings.TrimSpace(subject) != subject {
+		return nil, errSubjectSpaces
+	}
 	name := "jwt:" + subject
 	v, err := s.st.ViewerByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
