@@ -79,7 +79,14 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 	switch cmd + " " + sub {
 	case "viewer create":
 		check = want(1, "NAME")
-	case "token create", "accounts list":
+	case "token create":
+		check = needViewer()
+		if check == nil && *expires < 0 {
+			// Zero means "never expires": a negative lifetime must not
+			// quietly become that.
+			check = fmt.Errorf("%s %s: --expires must be positive (0 for a token that never expires)", cmd, sub)
+		}
+	case "accounts list":
 		check = needViewer()
 	case "token revoke":
 		check = want(1, "PREFIX")

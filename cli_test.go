@@ -80,6 +80,12 @@ func TestCLI(t *testing.T) {
 			t.Error("the token is in the store file")
 		}
 	})
+	t.Run("token create refuses a negative lifetime rather than issue a token that never expires", func(t *testing.T) {
+		out, err := cli(t, env, "token", "create", "--viewer", "alice", "--expires", "-720h")
+		if err == nil || tokenRE.MatchString(out) {
+			t.Fatalf("token create --expires -720h: printed %q, err %v; want an error and no token", out, err)
+		}
+	})
 	t.Run("token create for an unknown viewer says how to create one", func(t *testing.T) {
 		if _, err := cli(t, env, "token", "create", "--viewer", "bob"); err == nil || !strings.Contains(err.Error(), "viewer create bob") {
 			t.Errorf("err = %v", err)
