@@ -41,12 +41,15 @@ func TestOneFailingPlatformLeavesTheOthersWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := loadtest.Config(f)
-			// Every read's attempts (3 × 250 ms plus backoff) fit well
-			// inside the request's deadline: the merged list waits for
-			// every platform's list call, so a hanging platform must give
-			// up early enough to leave the others time for their details.
+			// The failing platform's attempts (3 × 250 ms plus backoff)
+			// fit well inside the request's deadline: the merged list waits
+			// for every platform's list call, so a hanging platform must
+			// give up early enough to leave the others time for their
+			// details. The healthy platforms get a timeout no busy machine
+			// reaches, so that only the fault decides what fails.
 			cfg.RequestTimeout = config.Duration(3 * time.Second)
-			loadtest.SetTimeout(&cfg.Providers, 250*time.Millisecond)
+			loadtest.SetTimeout(&cfg.Providers, 2*time.Second)
+			loadtest.UpstreamOf(&cfg.Providers, c.kind).Timeout = config.Duration(250 * time.Millisecond)
 			s, err := loadtest.Serve(buildStack, cfg, f)
 			if err != nil {
 				f.Close()

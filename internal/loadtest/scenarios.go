@@ -252,6 +252,22 @@ func upstreams(p *config.Providers) []*config.Upstream {
 	return out
 }
 
+// UpstreamOf returns platform k's upstream settings in p, or nil when k is
+// not configured.
+func UpstreamOf(p *config.Providers, k providers.Kind) *config.Upstream {
+	switch {
+	case k == providers.Flickr && p.Flickr != nil:
+		return &p.Flickr.Upstream
+	case k == providers.Upcoming && p.Upcoming != nil:
+		return &p.Upcoming.Upstream
+	case k == providers.PageSeeder && p.PageSeeder != nil:
+		return &p.PageSeeder.Upstream
+	case k == providers.Akana && p.Akana != nil:
+		return &p.Akana.Upstream
+	}
+	return nil
+}
+
 // DisableCache turns every platform's shared details cache off in p.
 func DisableCache(p *config.Providers) {
 	off := false
