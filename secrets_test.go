@@ -165,6 +165,7 @@ linking:
 			if err != nil {
 				t.Fatal(err)
 			}
+			r1 = pressContinue(t, nb, r1)
 			r1.Body.Close()
 			loc, _ := r1.Location()
 			frob := upSim.IssueFrob(upcomingtest.SandboxAPIKey, upcomingtest.SandboxUserID)
@@ -172,8 +173,12 @@ linking:
 			if err != nil {
 				t.Fatal(err)
 			}
-		} else if final, err = browser.Get(start.AuthorizeURL); err != nil {
-			t.Fatal(err)
+		} else {
+			page, err := browser.Get(start.AuthorizeURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			final = pressContinue(t, browser, page)
 		}
 		final.Body.Close()
 		if loc, _ := final.Location(); loc == nil || loc.Query().Get("linked") != string(k) {

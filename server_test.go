@@ -310,6 +310,7 @@ func TestAccountsCanBeLinkedInTheSandbox(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			resp = pressContinue(t, browser, resp)
 			resp.Body.Close()
 			if got := resp.Request.URL.Query().Get("linked"); got != p {
 				t.Fatalf("the flow ended at %s, want ?linked=%s", resp.Request.URL, p)

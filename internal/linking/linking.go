@@ -8,26 +8,36 @@
 // the platform sends back:
 //
 //	POST /connect/{provider}           Authorization: Bearer → {"authorizeUrl": …}
-//	GET  /connect/{provider}?ticket=…  (the browser) → 302 to the platform
+//	GET  /connect/{provider}?ticket=…  (the browser) → a page asking to confirm
+//	POST /connect/{provider}/confirm   (that page's form) → 302 to the platform
 //	GET  /connect/{provider}           Authorization: Bearer → 302 to the platform
 //	GET  /connect/{provider}/callback  (the platform's redirect) → 302 to the return URL
 //
 // A browser cannot send a bearer header on a navigation, so a web frontend
 // POSTs first and navigates to the authorizeUrl it gets: a URL of this server
 // carrying a single-use ticket that expires with the link state. Neither the
-// access token nor a platform secret ever travels in a URL. Starting a flow
-// sets a short-lived HttpOnly cookie that binds the pending link to the
-// browser that started it; the callback accepts the link only from that
-// browser (or from a request carrying the starting viewer's bearer token), so
-// nobody can make a victim's platform account land in another viewer's vault
-// by sending them a link. Every pending link is single use and expires after
-// store.LinkStateTTL.
+// access token nor a platform secret ever travels in a URL.
+//
+// Whoever opens a ticket URL links their platform account to the viewer who
+// asked for the ticket, so a ticket sent to someone else would put their
+// account in the sender's vault, and a platform that remembers an earlier
+// approval sends the browser straight back. The ticket therefore opens a
+// page naming the viewer and the platform, and only its Continue button
+// starts the platform's flow. The button's form carries a single-use value
+// that is also in a SameSite=Strict cookie set with the page: another site
+// can neither read the value nor make the browser send the cookie with a
+// form of its own, so no page but this one can press it. Starting a flow
+// then sets a short-lived HttpOnly cookie that binds the pending link to the
+// browser; the callback accepts the link only from that browser (or from a
+// request carrying the starting viewer's bearer token). Every pending link
+// is single use and expires after store.LinkStateTTL.
 //
 // The callback redirects to the configured return URL with ?linked=<provider>
 // or ?error=<code> (see the Err* codes).
 package linking
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -35,6 +45,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -129,6 +140,7 @@ func New(cfg Config) *Handler {
 	}
 	h.mux.HandleFunc("POST /connect/{provider}", h.serveStartJSON)
 	h.mux.HandleFunc("GET /connect/{provider}", h.serveStartRedirect)
+	h.mux.HandleFunc("POST /connect/{provider}/confirm", h.serveConfirm)
 	h.mux.HandleFunc("GET /connect/{provider}/callback", h.serveCallback)
 	return h
 }
@@ -170,6 +182,8 @@ func (h *Handler) flow(k providers.Kind) (flow, bool) {
 type pending struct {
 	// Ticket marks a start ticket rather than a platform flow.
 	Ticket bool `json:"t,omitempty"`
+	// Confirm marks a confirmation page's pending Continue.
+	Confirm bool `json:"c,omitempty"`
 	// Secret is the platform flow's secret (request-token secret, PKCE
 	// verifier).
 	Secret string `json:"s,omitempty"`
@@ -180,11 +194,14 @@ type pending struct {
 // Link states of tickets and of platform flows live under distinct key
 // prefixes, so that neither can be presented as the other.
 const (
-	ticketKeyPrefix = "ticket:"
-	flowKeyPrefix   = "flow:"
+	ticketKeyPrefix  = "ticket:"
+	confirmKeyPrefix = "confirm:"
+	flowKeyPrefix    = "flow:"
 )
 
 func cookieName(k providers.Kind) string { return "groupgraph_link_" + string(k) }
+
+func confirmCookieName(k providers.Kind) string { return "groupgraph_confirm_" + string(k) }
 
 // serveStartJSON creates a ticket for the bearer's viewer and answers the
 // URL the browser should open.
@@ -213,34 +230,149 @@ func (h *Handler) serveStartJSON(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"authorizeUrl": u, "expiresAt": st.ExpiresAt.UTC().Format(time.RFC3339)})
 }
 
-// serveStartRedirect starts the platform flow for the viewer named by a
-// ticket or a bearer header, and redirects to the platform.
+// serveStartRedirect answers a ticket with the confirmation page, and a
+// bearer header by starting the platform flow for its viewer.
 func (h *Handler) serveStartRedirect(w http.ResponseWriter, r *http.Request) {
 	k, f, ok := h.provider(w, r, true)
 	if !ok {
 		return
 	}
-	var viewerID string
 	if ticket := r.URL.Query().Get("ticket"); ticket != "" {
-		st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, ticketKeyPrefix+ticket)
-		if code := stateError(err); code != "" {
-			h.log.InfoContext(r.Context(), "linking: start refused", "provider", k, "reason", code)
-			h.finishRedirect(w, r, k, code)
-			return
-		}
-		var p pending
-		if json.Unmarshal([]byte(st.Secret), &p) != nil || !p.Ticket {
-			h.finishRedirect(w, r, k, ErrInvalidState)
-			return
-		}
-		viewerID = st.ViewerID
-	} else {
-		v, ok := h.bearer(w, r)
-		if !ok {
-			return
-		}
-		viewerID = v.ID
+		h.serveConfirmPage(w, r, k, ticket)
+		return
 	}
+	v, ok := h.bearer(w, r)
+	if !ok {
+		return
+	}
+	h.startFlow(w, r, k, f, v.ID)
+}
+
+// serveConfirmPage spends a ticket on a page that names the viewer the link
+// is for and asks the person to continue.
+func (h *Handler) serveConfirmPage(w http.ResponseWriter, r *http.Request, k providers.Kind, ticket string) {
+	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, ticketKeyPrefix+ticket)
+	if code := stateError(err); code != "" {
+		h.log.InfoContext(r.Context(), "linking: start refused", "provider", k, "reason", code)
+		h.finishRedirect(w, r, k, code)
+		return
+	}
+	var p pending
+	if json.Unmarshal([]byte(st.Secret), &p) != nil || !p.Ticket {
+		h.finishRedirect(w, r, k, ErrInvalidState)
+		return
+	}
+	viewer, err := h.cfg.Store.ViewerByID(r.Context(), st.ViewerID)
+	if err != nil {
+		h.log.WarnContext(r.Context(), "linking: the ticket's viewer could not be read", "provider", k, "error", err)
+		h.finishRedirect(w, r, k, ErrUnavailable)
+		return
+	}
+	confirm, err := secrets.NewState()
+	if err != nil {
+		h.finishRedirect(w, r, k, ErrUnavailable)
+		return
+	}
+	cookie, err := secrets.NewState()
+	if err != nil {
+		h.finishRedirect(w, r, k, ErrUnavailable)
+		return
+	}
+	b, _ := json.Marshal(pending{Confirm: true, Binding: hashHex(cookie)})
+	if _, err := h.cfg.Store.SaveLinkState(r.Context(), confirmKeyPrefix+confirm, store.LinkState{ViewerID: st.ViewerID, Provider: k, Secret: string(b)}); err != nil {
+		h.log.ErrorContext(r.Context(), "linking: saving the confirmation failed", "provider", k, "error", err)
+		h.finishRedirect(w, r, k, ErrUnavailable)
+		return
+	}
+	var page bytes.Buffer
+	if err := confirmPage.Execute(&page, map[string]string{
+		"Platform": platformName(k), "Viewer": viewer.Name,
+		"Action": "/connect/" + string(k) + "/confirm", "Confirm": confirm,
+		"Cancel": h.returnURL(k, ErrAccessDenied),
+	}); err != nil {
+		h.finishRedirect(w, r, k, ErrUnavailable)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: confirmCookieName(k), Value: cookie, Path: "/connect/" + string(k),
+		MaxAge: int(store.LinkStateTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: strings.HasPrefix(h.publicURL(r), "https://"),
+	})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(page.Bytes())
+}
+
+// serveConfirm is the confirmation page's Continue: it starts the platform
+// flow for the viewer the page named, when the form comes from that page.
+func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
+	k, f, ok := h.provider(w, r, true)
+	if !ok {
+		return
+	}
+	// Clear the page's cookie whatever happens next.
+	http.SetCookie(w, &http.Cookie{Name: confirmCookieName(k), Value: "", Path: "/connect/" + string(k), MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	confirm := ""
+	if r.ParseForm() == nil {
+		confirm = r.PostForm.Get("confirm")
+	}
+	if confirm == "" {
+		h.finishRedirect(w, r, k, ErrInvalidState)
+		return
+	}
+	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, confirmKeyPrefix+confirm)
+	if code := stateError(err); code != "" {
+		h.log.InfoContext(r.Context(), "linking: confirmation refused", "provider", k, "reason", code)
+		h.finishRedirect(w, r, k, code)
+		return
+	}
+	var p pending
+	if json.Unmarshal([]byte(st.Secret), &p) != nil || !p.Confirm {
+		h.finishRedirect(w, r, k, ErrInvalidState)
+		return
+	}
+	c, err := r.Cookie(confirmCookieName(k))
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(hashHex(c.Value)), []byte(p.Binding)) != 1 {
+		h.log.WarnContext(r.Context(), "linking: a confirmation from outside its page", "provider", k)
+		h.finishRedirect(w, r, k, ErrStateMismatch)
+		return
+	}
+	h.startFlow(w, r, k, f, st.ViewerID)
+}
+
+// confirmPage asks the person who opened a ticket whether to link their
+// account to the viewer who asked for it.
+var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Link your {{.Platform}} account</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32em;margin:4em auto;padding:0 1em}button{font:inherit;padding:.4em 1.2em}</style>
+</head><body>
+<h1>Link your {{.Platform}} account</h1>
+<p>Continue to {{.Platform}} and link the account you sign in with there to the groupgraph viewer <strong>{{.Viewer}}</strong>. That viewer will be able to read your {{.Platform}} groups and leave them.</p>
+<p>If you did not ask for this, or do not know that viewer, cancel.</p>
+<form method="post" action="{{.Action}}"><input type="hidden" name="confirm" value="{{.Confirm}}">
+<button type="submit">Continue to {{.Platform}}</button> <a href="{{.Cancel}}">Cancel</a></form>
+</body></html>
+`))
+
+func platformName(k providers.Kind) string {
+	switch k {
+	case providers.Flickr:
+		return "Flickr"
+	case providers.PageSeeder:
+		return "PageSeeder"
+	case providers.Upcoming:
+		return "Upcoming"
+	}
+	return string(k)
+}
+
+// startFlow starts the platform flow for viewerID and redirects to the
+// platform.
+func (h *Handler) startFlow(w http.ResponseWriter, r *http.Request, k providers.Kind, f flow, viewerID string) {
 	binding, err := secrets.NewState()
 	if err != nil {
 		h.finishRedirect(w, r, k, ErrUnavailable)
@@ -388,6 +520,12 @@ func (h *Handler) bearer(w http.ResponseWriter, r *http.Request) (*providers.Vie
 
 // finishRedirect sends the browser to the return URL with the outcome.
 func (h *Handler) finishRedirect(w http.ResponseWriter, r *http.Request, k providers.Kind, code string) {
+	http.Redirect(w, r, h.returnURL(k, code), http.StatusFound)
+}
+
+// returnURL is the return URL with the outcome: linked=<provider>, or
+// error=<code>&provider=<provider>.
+func (h *Handler) returnURL(k providers.Kind, code string) string {
 	u, err := url.Parse(h.cfg.ReturnURL)
 	if err != nil {
 		u = &url.URL{Path: "/"}
@@ -400,7 +538,7 @@ func (h *Handler) finishRedirect(w http.ResponseWriter, r *http.Request, k provi
 		q.Set("provider", string(k))
 	}
 	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	return u.String()
 }
 
 func (h *Handler) publicURL(r *http.Request) string {

@@ -3,10 +3,12 @@ package linking_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,7 +178,77 @@ func (e *env) start(t *testing.T, b *http.Client, k providers.Kind, token string
 	if strings.Contains(body.AuthorizeURL, token) {
 		t.Fatal("the authorize URL carries the access token")
 	}
-	return redirect(t, b, body.AuthorizeURL)
+	return openTicket(t, b, body.AuthorizeURL)
+}
+
+// ticketURL asks for an authorize URL with the viewer's token.
+func (e *env) ticketURL(t *testing.T, k providers.Kind, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/connect/"+string(k), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ AuthorizeURL string }
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || body.AuthorizeURL == "" {
+		t.Fatalf("POST /connect/%s: %s", k, resp.Status)
+	}
+	return body.AuthorizeURL
+}
+
+var (
+	formAction   = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	confirmInput = regexp.MustCompile(`name="confirm" value="([^"]+)"`)
+)
+
+// confirmationPage opens a ticket URL in the browser and returns the page,
+// its form's action and the form's confirm value.
+func confirmationPage(t *testing.T, b *http.Client, ticketURL string) (page, action, confirm string) {
+	t.Helper()
+	resp, err := b.Get(ticketURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	page = string(raw)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET %s: %s %s, want the confirmation page", ticketURL, resp.Status, resp.Header.Get("Content-Type"))
+	}
+	a, c := formAction.FindStringSubmatch(page), confirmInput.FindStringSubmatch(page)
+	if a == nil || c == nil {
+		t.Fatalf("the confirmation page has no form to continue with:\n%s", page)
+	}
+	return page, a[1], c[1]
+}
+
+// openTicket opens a ticket URL in the browser and presses Continue; it
+// returns where that sends the browser.
+func openTicket(t *testing.T, b *http.Client, ticketURL string) *url.URL {
+	t.Helper()
+	_, action, confirm := confirmationPage(t, b, ticketURL)
+	u, _ := url.Parse(ticketURL)
+	return post(t, b, u.Scheme+"://"+u.Host+action, confirm)
+}
+
+// post submits a confirmation form with the value confirm.
+func post(t *testing.T, b *http.Client, action, confirm string) *url.URL {
+	t.Helper()
+	resp, err := b.PostForm(action, url.Values{"confirm": {confirm}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("POST %s: %s, want a redirect", action, resp.Status)
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // approve is the person approving on the platform; it returns the callback
@@ -315,22 +387,101 @@ func TestLinking(t *testing.T) {
 			t.Run("a ticket opens one flow only", func(t *testing.T) {
 				e := newEnv(t)
 				b := browser(t)
-				req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/connect/"+string(f.kind), nil)
-				req.Header.Set("Authorization", "Bearer "+e.aliceT)
-				resp, err := http.DefaultTransport.RoundTrip(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var body struct{ AuthorizeURL string }
-				_ = json.NewDecoder(resp.Body).Decode(&body)
-				resp.Body.Close()
-				redirect(t, b, body.AuthorizeURL)
-				loc := redirect(t, b, body.AuthorizeURL)
+				ticket := e.ticketURL(t, f.kind, e.aliceT)
+				openTicket(t, b, ticket)
+				loc := redirect(t, b, ticket)
 				if got := loc.Query().Get("error"); got != linking.ErrInvalidState {
 					t.Errorf("second use of a ticket: error=%q, want %q", got, linking.ErrInvalidState)
 				}
 			})
+			t.Run("a ticket asks whoever opens it to confirm, naming the viewer", func(t *testing.T) {
+				// A ticket sent to someone else: their account must not land
+				// in the sender's vault without them seeing whose it is.
+				e := newEnv(t)
+				victim := browser(t)
+				page, action, confirm := confirmationPage(t, victim, e.ticketURL(t, f.kind, e.bobT))
+				for _, want := range []string{"<strong>bob</strong>", platform(f.kind)} {
+					if !strings.Contains(page, want) {
+						t.Errorf("the confirmation page does not say %q:\n%s", want, page)
+					}
+				}
+				if accts, _ := e.st.LinkedAccounts(context.Background(), e.bob.ID); len(accts) != 0 {
+					t.Fatalf("opening the ticket linked %d accounts", len(accts))
+				}
+				// Continue is what starts the platform's flow.
+				platformURL := post(t, victim, e.srv.URL+action, confirm)
+				if platformURL.Host == "app.example" {
+					t.Fatalf("Continue went to the return URL (%s), want the platform", platformURL)
+				}
+				// The page's value is single use.
+				if got := post(t, victim, e.srv.URL+action, confirm).Query().Get("error"); got != linking.ErrInvalidState {
+					t.Errorf("a second Continue: error=%q, want %q", got, linking.ErrInvalidState)
+				}
+			})
+			t.Run("a Continue that did not come from the page is refused", func(t *testing.T) {
+				// Another site can make the browser post the form, but the
+				// browser sends the page's SameSite=Strict cookie only with
+				// this site's own forms.
+				e := newEnv(t)
+				victim, forger := browser(t), browser(t)
+				_, action, confirm := confirmationPage(t, victim, e.ticketURL(t, f.kind, e.bobT))
+				if got := post(t, forger, e.srv.URL+action, confirm).Query().Get("error"); got != linking.ErrStateMismatch {
+					t.Errorf("Continue without the page's cookie: error=%q, want %q", got, linking.ErrStateMismatch)
+				}
+				if got := post(t, victim, e.srv.URL+action, "made-up").Query().Get("error"); got != linking.ErrInvalidState {
+					t.Errorf("Continue with a made-up value: error=%q, want %q", got, linking.ErrInvalidState)
+				}
+				if accts, _ := e.st.LinkedAccounts(context.Background(), e.bob.ID); len(accts) != 0 {
+					t.Errorf("a refused Continue linked %d accounts", len(accts))
+				}
+			})
 		})
+	}
+}
+
+func platform(k providers.Kind) string {
+	return map[providers.Kind]string{providers.Flickr: "Flickr", providers.PageSeeder: "PageSeeder", providers.Upcoming: "Upcoming"}[k]
+}
+
+// The confirmation page cannot be framed or run script, its cookie is only
+// sent by this site's own forms, and a viewer's name is text, not markup.
+func TestTheConfirmationPageIsShielded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	eve, err := e.st.CreateViewer(ctx, `<img src=x onerror=alert(1)>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := e.st.CreateToken(ctx, eve.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := browser(t).Get(e.ticketURL(t, providers.Flickr, token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), "<img") || !strings.Contains(string(raw), "&lt;img src=x") {
+		t.Errorf("the viewer's name is not escaped:\n%s", raw)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("Content-Security-Policy = %q", csp)
+	}
+	if got := resp.Header.Get("X-Frame-Options"); got != "DENY" {
+		t.Errorf("X-Frame-Options = %q, want DENY", got)
+	}
+	var found bool
+	for _, c := range resp.Cookies() {
+		if c.Name == "groupgraph_confirm_flickr" {
+			found = true
+			if c.SameSite != http.SameSiteStrictMode || !c.HttpOnly || c.Path != "/connect/flickr" {
+				t.Errorf("the confirmation cookie is SameSite %v, HttpOnly %v, Path %q; want Strict, true, /connect/flickr", c.SameSite, c.HttpOnly, c.Path)
+			}
+		}
+	}
+	if !found {
+		t.Error("the confirmation page set no cookie")
 	}
 }
 
