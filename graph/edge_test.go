@@ -541,3 +541,60 @@ func TestOperationSpans(t *testing.T) {
 		t.Errorf("a field below the root got a span: %v", names)
 	}
 }
+
+// fragmentBomb is a document whose fragments spread the fragment below them
+// width times, levels deep: a few hundred bytes that expand to
+// width^levels copies of leaf, selected on the type `on` under prefix.
+func fragmentBomb(prefix, on, leaf string, width, levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "query { %s }\n", strings.Replace(prefix, "$", fmt.Sprintf("...F%d", levels), 1))
+	fmt.Fprintf(&b, "fragment F0 on %s { %s }\n", on, leaf)
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "fragment F%d on %s {%s }\n", i, on, strings.Repeat(fmt.Sprintf(" ...F%d", i-1), width))
+	}
+	return b.String()
+}
+
+// A document whose fragments spread each other many times must be measured
+// without expanding it: these expand to 20^8 fields and were answered only
+// after the server had walked every copy, which never ended in practice.
+func TestFragmentBombsAreRefusedWithoutExpandingThem(t *testing.T) {
+	cases := []struct {
+		name   string
+		limits graph.Limits
+		query  string
+		code   string
+	}{
+		{"root fields", graph.Limits{}, fragmentBomb("$", "Query", "__typename", 20, 8), graph.CodeRootFieldLimitExceeded},
+		{"nested fields", graph.Limits{}, fragmentBomb("providers { $ }", "ProviderInfo", "provider", 20, 8), graph.CodeComplexityLimit},
+		{"inside introspection", graph.Limits{}, fragmentBomb(`__type(name: "Query") { $ }`, "__Type", "name", 20, 8), graph.CodeComplexityLimit},
+		{"with the complexity limit off", graph.Limits{MaxComplexity: -1, MaxRootFields: -1}, fragmentBomb("$", "Query", "__typename", 20, 8), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.Limits = tc.limits })
+			r := f.send(request{query: tc.query})
+			if r.code() != tc.code {
+				t.Fatalf("code = %q, want %q: %s", r.code(), tc.code, r.raw)
+			}
+			if tc.code != "" && r.hasData() {
+				t.Errorf("a refused request has a data entry: %s", r.raw)
+			}
+		})
+	}
+}
+
+// Root fields are counted however deep the fragments that hold them nest:
+// fragments more than twenty spreads deep used to count for nothing, which
+// let any number of root fields through.
+func TestRootFieldsCountThroughDeepFragments(t *testing.T) {
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.Limits = graph.Limits{MaxRootFields: 3} })
+	q := fragmentBomb("$", "Query", "__typename __typename __typename __typename", 1, 25)
+	r := f.send(request{query: q})
+	if r.code() != graph.CodeRootFieldLimitExceeded || r.hasData() {
+		t.Fatalf("code = %q, want %s: %s", r.code(), graph.CodeRootFieldLimitExceeded, r.raw)
+	}
+	if ext := r.body["errors"].([]any)[0].(map[string]any)["extensions"].(map[string]any); ext["rootFields"] != 4.0 {
+		t.Errorf("rootFields = %v, want 4", ext["rootFields"])
+	}
+}

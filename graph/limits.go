@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -122,13 +121,13 @@ func (g *guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Opera
 		return limitError(CodeMethodNotAllowed, fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation), nil)
 	}
 	l := g.limits
-	if l.MaxRootFields > 0 {
-		if n := countRootFields(op.SelectionSet, 0); n > l.MaxRootFields {
-			return limitError(CodeRootFieldLimitExceeded, fmt.Sprintf("the operation has %d root fields; at most %d are allowed", n, l.MaxRootFields),
-				map[string]any{"rootFields": n, "maxRootFields": l.MaxRootFields})
-		}
-	}
+	// Both walks measure each named fragment once: a few hundred bytes of
+	// fragments spreading each other expand to billions of fields.
 	s := (&shapeWalker{memo: map[string]shape{}}).selectionSet(op.SelectionSet)
+	if l.MaxRootFields > 0 && s.roots > l.MaxRootFields {
+		return limitError(CodeRootFieldLimitExceeded, fmt.Sprintf("the operation has %d root fields; at most %d are allowed", s.roots, l.MaxRootFields),
+			map[string]any{"rootFields": s.roots, "maxRootFields": l.MaxRootFields})
+	}
 	if s.introspects && !g.introspection {
 		return limitError(CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
 	}
@@ -140,13 +139,7 @@ func (g *guard) MutateOperationContext(ctx context.Context, opCtx *graphql.Opera
 		return limitError(CodeAliasLimitExceeded, fmt.Sprintf("the operation has %d aliases; at most %d are allowed", s.aliases, l.MaxAliases),
 			map[string]any{"aliases": s.aliases, "maxAliases": l.MaxAliases})
 	}
-	cost := s.fields
-	if l.MaxComplexity <= 0 || s.fields <= l.MaxComplexity {
-		// Every field costs at least 1, so the expanded field count is a
-		// lower bound: checking it first keeps the walk below bounded even
-		// for documents that nest fragments to multiply their size.
-		cost = complexity.Calculate(ctx, g.es, op, opCtx.Variables)
-	}
+	cost := (&costWalker{ctx: ctx, es: g.es, schema: g.es.Schema(), vars: opCtx.Variables, memo: map[string]int{}}).selectionSet(op.SelectionSet)
 	if l.MaxComplexity > 0 && cost > l.MaxComplexity {
 		return limitError(CodeComplexityLimit, fmt.Sprintf("the operation's complexity is %d; at most %d is allowed", cost, l.MaxComplexity),
 			map[string]any{"complexity": cost, "maxComplexity": l.MaxComplexity})
@@ -162,30 +155,13 @@ func limitError(code, msg string, ext map[string]any) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: ext}
 }
 
-// countRootFields counts the top-level fields, through fragments.
-func countRootFields(set ast.SelectionSet, depth int) int {
-	n := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			n++
-		case *ast.InlineFragment:
-			n += countRootFields(s.SelectionSet, depth+1)
-		case *ast.FragmentSpread:
-			if s.Definition != nil && depth < 20 {
-				n += countRootFields(s.Definition.SelectionSet, depth+1)
-			}
-		}
-	}
-	return n
-}
-
 // shape is what the guard measures of a selection set, fragments expanded:
-// its depth, its aliases and its field count, the counts saturating at
-// saturate so that a fragment bomb cannot overflow them.
+// its depth, its aliases, its field count and its top-level fields, the
+// counts saturating at saturate so that a fragment bomb cannot overflow
+// them.
 type shape struct {
-	depth, aliases, fields int
-	introspects            bool
+	depth, aliases, fields, roots int
+	introspects                   bool
 }
 
 const saturate = 1 << 30
@@ -207,12 +183,13 @@ func (w *shapeWalker) selectionSet(set ast.SelectionSet) shape {
 			if f.Name == "__schema" || f.Name == "__type" {
 				// Introspection is bounded by the schema, and GraphiQL's
 				// own query is deeper than any sane limit.
-				s = shape{depth: 1, fields: 1, introspects: true}
+				s = shape{depth: 1, fields: 1, roots: 1, introspects: true}
 				break
 			}
 			s = w.selectionSet(f.SelectionSet)
 			s.depth++
 			s.fields = add(s.fields, 1)
+			s.roots = 1
 			if f.Alias != "" && f.Alias != f.Name {
 				s.aliases = add(s.aliases, 1)
 			}
@@ -224,6 +201,7 @@ func (w *shapeWalker) selectionSet(set ast.SelectionSet) shape {
 		out.depth = max(out.depth, s.depth)
 		out.aliases = add(out.aliases, s.aliases)
 		out.fields = add(out.fields, s.fields)
+		out.roots = add(out.roots, s.roots)
 		out.introspects = out.introspects || s.introspects
 	}
 	return out
@@ -247,3 +225,69 @@ func (w *shapeWalker) fragment(f *ast.FragmentSpread) shape {
 }
 
 func add(a, b int) int { return min(a+b, saturate) }
+
+// costWalker is gqlgen's complexity calculation (complexity.Calculate),
+// field for field, except that it computes each named fragment's cost once:
+// the cost of a selection set does not depend on where it is spread, and
+// gqlgen's walk, which expands every spread, takes time exponential in a
+// document whose fragments spread each other. Costs saturate at saturate.
+type costWalker struct {
+	ctx    context.Context
+	es     graphql.ExecutableSchema
+	schema *ast.Schema
+	vars   map[string]any
+	memo   map[string]int
+}
+
+func (w *costWalker) selectionSet(set ast.SelectionSet) int {
+	cost := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			cost = add(cost, w.field(s))
+		case *ast.InlineFragment:
+			cost = add(cost, w.selectionSet(s.SelectionSet))
+		case *ast.FragmentSpread:
+			c, ok := w.memo[s.Name]
+			if !ok && s.Definition != nil {
+				w.memo[s.Name] = 0 // validation refuses cycles; this ends one anyway
+				c = w.selectionSet(s.Definition.SelectionSet)
+				w.memo[s.Name] = c
+			}
+			cost = add(cost, c)
+		}
+	}
+	return cost
+}
+
+func (w *costWalker) field(f *ast.Field) int {
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return 1
+	}
+	def := w.schema.Types[f.Definition.Type.Name()]
+	if def == nil || def.Name == "__Schema" {
+		return 0 // as gqlgen: the schema's introspection is free
+	}
+	child := 0
+	switch def.Kind {
+	case ast.Object, ast.Interface, ast.Union:
+		child = w.selectionSet(f.SelectionSet)
+	}
+	args := f.ArgumentMap(w.vars)
+	if f.ObjectDefinition.Kind != ast.Interface {
+		return w.fieldCost(f.ObjectDefinition, f.Name, child, args)
+	}
+	// An interface's field costs what its costliest implementation does.
+	worst := 0
+	for _, t := range w.schema.GetPossibleTypes(f.ObjectDefinition) {
+		worst = max(worst, w.fieldCost(t, f.Name, child, args))
+	}
+	return worst
+}
+
+func (w *costWalker) fieldCost(obj *ast.Definition, field string, child int, args map[string]any) int {
+	if c, ok := w.es.Complexity(w.ctx, obj.Name, field, child, args); ok && c >= 1 {
+		return min(c, saturate)
+	}
+	return add(1, child)
+}
