@@ -382,3 +382,49 @@ func TestPersistedImportIntoRedis(t *testing.T) {
 		}
 	})
 }
+
+// At log level debug the request log shows the variables, but never the
+// Akana password linkAkanaAccount takes, however a client passes it.
+func TestDebugLogKeepsPasswordsOut(t *testing.T) {
+	s := newStack(t, func(c *config.Config) { c.LogLevel = "debug" })
+	const password = "correct-horse-battery"
+	cases := map[string]map[string]any{
+		"an input object": {
+			"query":     `mutation Link($in: LinkAkanaAccountInput!) { linkAkanaAccount(input: $in) { account { id } } }`,
+			"variables": map[string]any{"in": map[string]any{"email": "me@example.com", "password": password}},
+		},
+		"a string variable": {
+			"query":     `mutation Link($e: String!, $p: String!) { linkAkanaAccount(input: {email: $e, password: $p}) { account { id } } }`,
+			"variables": map[string]any{"e": "me@example.com", "p": password},
+		},
+		"a string variable in a fragment": {
+			"query":     `mutation Link($e: String!, $p: String!) { ...L } fragment L on Mutation { linkAkanaAccount(input: {email: $e, password: $p}) { account { id } } }`,
+			"variables": map[string]any{"e": "me@example.com", "p": password},
+		},
+		"a document that does not validate": {
+			"query":     `mutation Link($in: LinkAkanaAccountInput!) { linkAkanaAccount(input: $in) { acount { id } } }`,
+			"variables": map[string]any{"in": map[string]any{"email": "me@example.com", "Password": password}},
+		},
+		"a document that does not parse": {
+			"query":     `mutation Link($e: String!, $p: String!) { linkAkanaAccount(input: {email: $e, password: $p}) {`,
+			"variables": map[string]any{"e": "me@example.com", "p": password},
+		},
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			s.logs.Reset()
+			b, _ := json.Marshal(body)
+			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			s.do(t, req)
+			logs := s.logs.String()
+			if strings.Contains(logs, password) {
+				t.Errorf("the password reached the log: %s", logs)
+			}
+			if !strings.Contains(logs, "me@example.com") && name != "a document that does not parse" {
+				t.Errorf("the other variables are missing from the debug log: %s", logs)
+			}
+		})
+	}
+}

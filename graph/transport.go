@@ -80,12 +80,16 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		viewerID = v.ID
 	}
 	info.SetOperation(params.OperationName, viewerID)
-	info.SetVariables(params.Variables)
 
 	ctx := context.WithValue(r.Context(), requestKey{}, httpRequest{
 		get: r.Method == http.MethodGet, clientIP: clientIP(r), header: r.Header,
 	})
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	var doc *ast.QueryDocument
+	if opCtx != nil {
+		doc = opCtx.Doc
+	}
+	info.SetVariables(loggedVariables(params.Variables, params.Query, doc))
 	setRateLimitHeaders(w.Header(), opCtx)
 	if errs != nil {
 		classifyParseErrors(errs)
