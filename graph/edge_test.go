@@ -167,6 +167,9 @@ func TestStatusTable(t *testing.T) {
 		{"a POST without Content-Type is 415", request{body: "{}", ctype: " "}, 415, "application/json", "UNSUPPORTED_MEDIA_TYPE", false, ""},
 		{"a PUT is 405", request{method: http.MethodPut, query: "{ __typename }"}, 405, "application/json", "METHOD_NOT_ALLOWED", false, "GET, POST, OPTIONS"},
 		{"a GET query runs", request{method: http.MethodGet, query: "{ __typename }"}, 200, "application/json", "", true, ""},
+		{"a HEAD is 405 with Allow", request{method: http.MethodHead, query: "{ __typename }", headers: map[string]string{"X-GraphQL-Client": "t"}}, 405, "application/json", "METHOD_NOT_ALLOWED", false, "GET, POST, OPTIONS"},
+		{"a POST offering an h2c upgrade runs", request{query: "{ __typename }", headers: map[string]string{"Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c"}}, 200, "application/json", "", true, ""},
+		{"a GET asking for a WebSocket is answered over HTTP", request{method: http.MethodGet, query: "{ __typename }", headers: map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"}}, 200, "application/json", "", true, ""},
 		{"a GET mutation is 405 with Allow: POST", request{method: http.MethodGet, query: `mutation { leaveGroup(input: {groupId: "x"}) { groupDeleted } }`}, 405, "application/json", "METHOD_NOT_ALLOWED", false, "POST"},
 		{"a field error keeps data and 200", request{query: "{ viewer { name } }", anon: true, accept: graphQLResponse}, 200, graphQLResponse, "UNAUTHENTICATED", true, ""},
 	}

@@ -89,8 +89,8 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	metrics := cfg.Telemetry.Metrics()
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}, Complexity: connectionCosts()}))
+	srv.AddTransport(httpTransport{}) // first: it answers HEAD, with Allow
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(countingCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](cfg.QueryCacheSize), name: "query", metrics: metrics})
 	limits := cfg.Limits.withDefaults()
 	if limits.MaxTokens > 0 {

@@ -30,10 +30,13 @@ type httpTransport struct{}
 var _ graphql.Transport = httpTransport{}
 
 // Supports takes every request but CORS-less OPTIONS (gqlgen's Options
-// transport answers those) and WebSocket upgrades, so that an unsupported
-// method gets a proper 405 rather than gqlgen's 400.
+// transport answers those), so that an unsupported method, HEAD included,
+// gets a proper 405 with Allow. It takes requests with an Upgrade header
+// too: there is no WebSocket transport, and clients offer upgrades the
+// server may ignore (curl --http2 sends Upgrade: h2c), which gqlgen
+// answered with a code-less 400 "transport not supported".
 func (httpTransport) Supports(r *http.Request) bool {
-	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions
+	return r.Method != http.MethodOptions
 }
 
 // requestKey carries facts about the HTTP request to the extensions.
