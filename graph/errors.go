@@ -105,9 +105,11 @@ func classify(err error) (code, msg string) {
 	if errors.As(err, &ce) {
 		return ce.code, ce.msg
 	}
-	if kind := providers.KindOf(err); kind != nil {
+	if kind := providers.KindOf(err); kind != nil && kind != providers.ErrInternal {
 		// Providers guarantee their messages carry no secrets.
 		return kindCodes[kind], err.Error()
 	}
+	// Our own failures, a platform's included (a request we built wrongly,
+	// a panic), are masked: the handler logs their detail.
 	return codeInternal, "internal error"
 }

@@ -105,7 +105,24 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if tp := cfg.Telemetry.TracerProvider(); tp != nil {
 		srv.Use(operationTracer(tp))
 	}
-	srv.SetErrorPresenter(PresentError)
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		// The error itself, as a resolver returned it: the presenter
+		// rewrites the message of the *gqlerror.Error around it. Errors
+		// without one (parser, validation, the recover function's) are
+		// already client-safe or already logged.
+		var cause error
+		if gqlErr, ok := errors.AsType[*gqlerror.Error](err); !ok {
+			cause = err
+		} else {
+			cause = gqlErr.Err
+		}
+		out := PresentError(ctx, err)
+		if code, _ := out.Extensions["code"].(string); code == codeInternal && cause != nil {
+			// The client sees "internal error"; the detail goes to the log.
+			logger.ErrorContext(ctx, "internal error", "err", cause.Error(), "path", out.Path.String())
+		}
+		return out
+	})
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		logger.ErrorContext(ctx, "panic while resolving", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal error", Extensions: map[string]any{"code": codeInternal}}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/groupgraph/groupgraph/graph/loaders"
 	"github.com/groupgraph/groupgraph/graph/model"
@@ -107,6 +108,13 @@ func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Outside the resolver's goroutine gqlgen's recovery does not
+			// reach: a panic here would end the process.
+			defer func() {
+				if v := recover(); v != nil {
+					errs[i] = fmt.Errorf("%w: resolving a node panicked: %v", providers.ErrInternal, v)
+				}
+			}()
 			out[i], errs[i] = resolveNode(ctx, id)
 		}()
 	}
@@ -117,9 +125,10 @@ func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 			continue
 		}
 		out[i] = nil
-		gerr := PresentError(ctx, err)
-		gerr.Path = append(append(ast.Path{}, path...), ast.PathIndex(i))
-		graphql.AddError(ctx, gerr)
+		// The presenter classifies, masks and logs the error itself.
+		graphql.AddError(ctx, &gqlerror.Error{
+			Err: err, Message: err.Error(), Path: append(append(ast.Path{}, path...), ast.PathIndex(i)),
+		})
 	}
 	return out, nil
 }

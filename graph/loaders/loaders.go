@@ -289,7 +289,7 @@ func (m *memo[T]) get(ctx context.Context, fn func(context.Context) (T, error)) 
 	if m.done == nil {
 		m.done = make(chan struct{})
 		m.mu.Unlock()
-		m.val, m.err = fn(ctx)
+		m.val, m.err = run(ctx, fn)
 		close(m.done)
 		return m.val, m.err
 	}
@@ -302,6 +302,19 @@ func (m *memo[T]) get(ctx context.Context, fn func(context.Context) (T, error)) 
 		var zero T
 		return zero, ctx.Err()
 	}
+}
+
+// run calls fn, turning a panic into an ErrInternal error: the callers
+// waiting for the result must get one, and the panic must not end the
+// process from whichever goroutine happened to call first.
+func run[T any](ctx context.Context, fn func(context.Context) (T, error)) (val T, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			var zero T
+			val, err = zero, fmt.Errorf("%w: provider panicked: %v", providers.ErrInternal, v)
+		}
+	}()
+	return fn(ctx)
 }
 
 // peek returns the value if the function has completed without error.
