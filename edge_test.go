@@ -64,7 +64,7 @@ type stack struct {
 	mem     *providertest.Memory
 }
 
-func newStack(t *testing.T, configure func(*config.Config)) *stack {
+func newStack(t testing.TB, configure func(*config.Config)) *stack {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Playground = true // introspection on: the audit's variables test needs __type
