@@ -225,6 +225,40 @@ func TestCORSLetsBrowsersSendTheCSRFHeaderAndReadRateLimits(t *testing.T) {
 	}
 }
 
+// Only the listed origins may call the API from a browser: without
+// cors_origins none may (the default used to answer every origin with
+// Access-Control-Allow-Origin: *), and a listed origin is not a pattern.
+func TestCORSAllowsOnlyTheListedOrigins(t *testing.T) {
+	cases := []struct {
+		name    string
+		origins []string
+		origin  string
+		allowed bool
+	}{
+		{"no origins configured, a foreign site", nil, "https://evil.example", false},
+		{"a listed origin", []string{"https://app.example"}, "https://app.example", true},
+		{"an unlisted origin", []string{"https://app.example"}, "https://evil.example", false},
+		{"an origin is not a pattern", []string{"https://*.example"}, "https://evil.example", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, func(c *config.Config) { c.CORSOrigins = tc.origins })
+			pre := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+			pre.Header.Set("Origin", tc.origin)
+			pre.Header.Set("Access-Control-Request-Method", "POST")
+			pre.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+			post := gqlRequest("{ __typename }")
+			post.Header.Set("Origin", tc.origin)
+			for _, req := range []*http.Request{pre, post} {
+				got := s.do(t, req).Header().Get("Access-Control-Allow-Origin")
+				if allowed := got != ""; allowed != tc.allowed {
+					t.Errorf("%s from %s: Access-Control-Allow-Origin %q, want allowed = %v", req.Method, tc.origin, got, tc.allowed)
+				}
+			}
+		})
+	}
+}
+
 func TestRequestDeadline(t *testing.T) {
 	s := newStack(t, func(c *config.Config) { c.RequestTimeout = config.Duration(50 * time.Millisecond) })
 	s.mem.Latency = 5 * time.Second

@@ -506,11 +506,11 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 		Accounts:      vault,
 	}))
 	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: allowedHeaders(),
-		ExposedHeaders: exposedHeaders(),
-		MaxAge:         600,
+		AllowOriginFunc: allowOrigins(cfg.CORSOrigins),
+		AllowedMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:  allowedHeaders(),
+		ExposedHeaders:  exposedHeaders(),
+		MaxAge:          600,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", e.wrap(c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql)))))
@@ -527,6 +527,18 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 		mux.Handle("/", playground.Handler(opts))
 	}
 	return mux
+}
+
+// allowOrigins is the CORS origin check: exactly the configured origins.
+// rs/cors's own AllowedOrigins allows every origin when the list is empty
+// and reads a "*" inside an origin as a pattern; groupgraph allows no
+// browser origin by default, and no wildcard at all.
+func allowOrigins(origins []string) func(string) bool {
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[strings.ToLower(o)] = true
+	}
+	return func(origin string) bool { return allowed[strings.ToLower(origin)] }
 }
 
 // deadline bounds each request, upstream calls included.
