@@ -513,7 +513,7 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 		MaxAge:          600,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", e.wrap(c.Handler(auth.Middleware(authn, deadline(time.Duration(cfg.RequestTimeout), gql)))))
+	mux.Handle("/graphql", e.wrap(c.Handler(auth.MiddlewareWithLogger(authn, logger, deadline(time.Duration(cfg.RequestTimeout), gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

@@ -10,6 +10,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -34,8 +35,19 @@ type Authenticator interface {
 // anonymously: fields that need a viewer then fail with UNAUTHENTICATED,
 // while schema queries still work. A header that is present but malformed,
 // or a token the Authenticator rejects, is answered 401 at once with a
-// GraphQL-shaped error, as RFC 6750 asks.
+// GraphQL-shaped error, as RFC 6750 asks. A token that could not be checked
+// (the store is down) is answered 500 INTERNAL: it may well be valid, and a
+// 401 would have the client sign its user out.
 func Middleware(a Authenticator, next http.Handler) http.Handler {
+	return MiddlewareWithLogger(a, nil, next)
+}
+
+// MiddlewareWithLogger is Middleware that logs why a token could not be
+// checked; a nil logger discards it. The token is never logged.
+func MiddlewareWithLogger(a Authenticator, logger *slog.Logger, next http.Handler) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -49,8 +61,13 @@ func Middleware(a Authenticator, next http.Handler) http.Handler {
 			return
 		}
 		v, err := a.Authenticate(r.Context(), token)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrInvalidToken):
 			unauthorized(w, "invalid_token", ErrInvalidToken.Error())
+			return
+		case err != nil:
+			logger.ErrorContext(r.Context(), "checking an access token failed", "err", err.Error())
+			writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(providers.NewContextWithViewer(r.Context(), v)))
@@ -59,10 +76,14 @@ func Middleware(a Authenticator, next http.Handler) http.Handler {
 
 func unauthorized(w http.ResponseWriter, oauthErr, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="groupgraph", error="`+oauthErr+`"`)
+	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msg)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusUnauthorized)
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": "UNAUTHENTICATED"}}},
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
 	})
 }
 

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,5 +66,36 @@ func TestStaticRejectsUnknownTokens(t *testing.T) {
 	a := auth.NewStatic(map[string]*providers.Viewer{"t1": {Name: "a"}})
 	if _, err := a.Authenticate(context.Background(), "t2"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("err = %v, want ErrInvalidToken", err)
+	}
+}
+
+// failingStore is an authenticator whose store is down.
+type failingStore struct{}
+
+func (failingStore) Authenticate(context.Context, string) (*providers.Viewer, error) {
+	return nil, errors.New("auth: looking the token up: dial tcp 10.0.0.5:5432: connection refused")
+}
+
+// A token that cannot be checked because the store is down is not an
+// invalid token: answering 401 would make every client sign its user out
+// during an outage. It is a masked INTERNAL error, logged with its cause.
+func TestMiddlewareTellsAStoreFailureFromABadToken(t *testing.T) {
+	var logs strings.Builder
+	h := auth.MiddlewareWithLogger(failingStore{}, slog.New(slog.NewJSONHandler(&logs, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the request went on without a viewer")
+	}))
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.Header.Set("Authorization", "Bearer ggp_whatever")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(body, `"INTERNAL"`) || rec.Header().Get("WWW-Authenticate") != "" {
+		t.Fatalf("status %d, WWW-Authenticate %q, body %s; want a 500 INTERNAL", rec.Code, rec.Header().Get("WWW-Authenticate"), body)
+	}
+	if strings.Contains(body, "dial tcp") {
+		t.Errorf("the body shows the cause: %s", body)
+	}
+	if !strings.Contains(logs.String(), "connection refused") || strings.Contains(logs.String(), "ggp_whatever") {
+		t.Errorf("the log lacks the cause or shows the token: %s", logs.String())
 	}
 }
