@@ -191,8 +191,19 @@ type pending struct {
 	Binding string `json:"b,omitempty"`
 }
 
-// Link states of tickets and of platform flows live under distinct key
-// prefixes, so that neither can be presented as the other.
+// kind is the key prefix of the pending link p is the secret of.
+func (p pending) kind() string {
+	switch {
+	case p.Ticket:
+		return ticketKeyPrefix
+	case p.Confirm:
+		return confirmKeyPrefix
+	}
+	return flowKeyPrefix
+}
+
+// Link states of tickets, confirmations and platform flows live under
+// distinct key prefixes, so that none can be presented as another.
 const (
 	ticketKeyPrefix  = "ticket:"
 	confirmKeyPrefix = "confirm:"
@@ -251,15 +262,8 @@ func (h *Handler) serveStartRedirect(w http.ResponseWriter, r *http.Request) {
 // serveConfirmPage spends a ticket on a page that names the viewer the link
 // is for and asks the person to continue.
 func (h *Handler) serveConfirmPage(w http.ResponseWriter, r *http.Request, k providers.Kind, ticket string) {
-	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, ticketKeyPrefix+ticket)
-	if code := stateError(err); code != "" {
-		h.log.InfoContext(r.Context(), "linking: start refused", "provider", k, "reason", code)
-		h.finishRedirect(w, r, k, code)
-		return
-	}
-	var p pending
-	if json.Unmarshal([]byte(st.Secret), &p) != nil || !p.Ticket {
-		h.finishRedirect(w, r, k, ErrInvalidState)
+	st, _, ok := h.consume(w, r, k, ticketKeyPrefix, ticket)
+	if !ok {
 		return
 	}
 	viewer, err := h.cfg.Store.ViewerByID(r.Context(), st.ViewerID)
@@ -293,11 +297,7 @@ func (h *Handler) serveConfirmPage(w http.ResponseWriter, r *http.Request, k pro
 		h.finishRedirect(w, r, k, ErrUnavailable)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: confirmCookieName(k), Value: cookie, Path: "/connect/" + string(k),
-		MaxAge: int(store.LinkStateTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: strings.HasPrefix(h.publicURL(r), "https://"),
-	})
+	h.setCookie(w, r, k, confirmCookieName(k), cookie, http.SameSiteStrictMode)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.Header().Set("X-Frame-Options", "DENY")
@@ -313,7 +313,7 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Clear the page's cookie whatever happens next.
-	http.SetCookie(w, &http.Cookie{Name: confirmCookieName(k), Value: "", Path: "/connect/" + string(k), MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	h.setCookie(w, r, k, confirmCookieName(k), "", http.SameSiteStrictMode)
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	confirm := ""
 	if r.ParseForm() == nil {
@@ -323,19 +323,11 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 		h.finishRedirect(w, r, k, ErrInvalidState)
 		return
 	}
-	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, confirmKeyPrefix+confirm)
-	if code := stateError(err); code != "" {
-		h.log.InfoContext(r.Context(), "linking: confirmation refused", "provider", k, "reason", code)
-		h.finishRedirect(w, r, k, code)
+	st, p, ok := h.consume(w, r, k, confirmKeyPrefix, confirm)
+	if !ok {
 		return
 	}
-	var p pending
-	if json.Unmarshal([]byte(st.Secret), &p) != nil || !p.Confirm {
-		h.finishRedirect(w, r, k, ErrInvalidState)
-		return
-	}
-	c, err := r.Cookie(confirmCookieName(k))
-	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(hashHex(c.Value)), []byte(p.Binding)) != 1 {
+	if !cookieMatches(r, confirmCookieName(k), p.Binding) {
 		h.log.WarnContext(r.Context(), "linking: a confirmation from outside its page", "provider", k)
 		h.finishRedirect(w, r, k, ErrStateMismatch)
 		return
@@ -391,11 +383,7 @@ func (h *Handler) startFlow(w http.ResponseWriter, r *http.Request, k providers.
 		h.finishRedirect(w, r, k, ErrUnavailable)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName(k), Value: binding, Path: "/connect/" + string(k),
-		MaxAge: int(store.LinkStateTTL / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: strings.HasPrefix(h.publicURL(r), "https://"),
-	})
+	h.setCookie(w, r, k, cookieName(k), binding, http.SameSiteLaxMode)
 	h.log.InfoContext(r.Context(), "linking: started", "provider", k, "viewer", viewerID)
 	http.Redirect(w, r, authorizeURL, http.StatusFound)
 }
@@ -407,7 +395,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The binding cookie has done its job whatever happens next.
-	http.SetCookie(w, &http.Cookie{Name: cookieName(k), Value: "", Path: "/connect/" + string(k), MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	h.setCookie(w, r, k, cookieName(k), "", http.SameSiteLaxMode)
 	q := r.URL.Query()
 	key := f.callbackKey(q)
 	if key == "" {
@@ -415,15 +403,8 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Consume first: a state is good for one callback, whatever its fate.
-	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, flowKeyPrefix+key)
-	if code := stateError(err); code != "" {
-		h.log.InfoContext(r.Context(), "linking: callback refused", "provider", k, "reason", code)
-		h.finishRedirect(w, r, k, code)
-		return
-	}
-	var p pending
-	if json.Unmarshal([]byte(st.Secret), &p) != nil || p.Ticket {
-		h.finishRedirect(w, r, k, ErrInvalidState)
+	st, p, ok := h.consume(w, r, k, flowKeyPrefix, key)
+	if !ok {
 		return
 	}
 	if !h.sameViewer(r, k, st.ViewerID, p.Binding) {
@@ -468,11 +449,49 @@ func (h *Handler) sameViewer(r *http.Request, k providers.Kind, viewerID, bindin
 		v, err := h.cfg.Authenticator.Authenticate(r.Context(), strings.TrimSpace(token))
 		return err == nil && v != nil && v.ID == viewerID
 	}
-	c, err := r.Cookie(cookieName(k))
+	return cookieMatches(r, cookieName(k), binding)
+}
+
+// setCookie sets one of platform k's link cookies for as long as a pending
+// link lives, or clears it when value is empty. They are HttpOnly, scoped to
+// /connect/{provider}, and Secure when browsers reach the server over https.
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, k providers.Kind, name, value string, sameSite http.SameSite) {
+	maxAge := int(store.LinkStateTTL / time.Second)
+	if value == "" {
+		maxAge = -1
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/connect/" + string(k), MaxAge: maxAge,
+		HttpOnly: true, SameSite: sameSite, Secure: strings.HasPrefix(h.publicURL(r), "https://"),
+	})
+}
+
+// cookieMatches reports whether the request carries the cookie name whose
+// value hashes to binding.
+func cookieMatches(r *http.Request, name, binding string) bool {
+	c, err := r.Cookie(name)
 	if err != nil || c.Value == "" || binding == "" {
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(hashHex(c.Value)), []byte(binding)) == 1
+}
+
+// consume takes the pending link saved under prefix+key, which must be of
+// the kind prefix names (a ticket, a confirmation, a platform flow). On
+// failure it has sent the browser to the return URL with the reason.
+func (h *Handler) consume(w http.ResponseWriter, r *http.Request, k providers.Kind, prefix, key string) (store.LinkState, pending, bool) {
+	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, prefix+key)
+	if code := stateError(err); code != "" {
+		h.log.InfoContext(r.Context(), "linking: refused", "provider", k, "step", strings.TrimSuffix(prefix, ":"), "reason", code)
+		h.finishRedirect(w, r, k, code)
+		return st, pending{}, false
+	}
+	var p pending
+	if json.Unmarshal([]byte(st.Secret), &p) != nil || p.kind() != prefix {
+		h.finishRedirect(w, r, k, ErrInvalidState)
+		return st, p, false
+	}
+	return st, p, true
 }
 
 func stateError(err error) string {

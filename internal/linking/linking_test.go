@@ -164,21 +164,7 @@ func redirect(t *testing.T, c *http.Client, u string) *url.URL {
 // browser is sent to.
 func (e *env) start(t *testing.T, b *http.Client, k providers.Kind, token string) *url.URL {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/connect/"+string(k), nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ AuthorizeURL string }
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || body.AuthorizeURL == "" {
-		t.Fatalf("POST /connect/%s: %s", k, resp.Status)
-	}
-	if strings.Contains(body.AuthorizeURL, token) {
-		t.Fatal("the authorize URL carries the access token")
-	}
-	return openTicket(t, b, body.AuthorizeURL)
+	return openTicket(t, b, e.ticketURL(t, k, token))
 }
 
 // ticketURL asks for an authorize URL with the viewer's token.
@@ -194,6 +180,9 @@ func (e *env) ticketURL(t *testing.T, k providers.Kind, token string) string {
 	var body struct{ AuthorizeURL string }
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || body.AuthorizeURL == "" {
 		t.Fatalf("POST /connect/%s: %s", k, resp.Status)
+	}
+	if strings.Contains(body.AuthorizeURL, token) {
+		t.Fatal("the authorize URL carries the access token")
 	}
 	return body.AuthorizeURL
 }
