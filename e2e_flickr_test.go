@@ -20,7 +20,10 @@ const flickrMembershipsQuery = `{ viewer { memberships(first: 100, filter: {prov
     details { __typename ... on FlickrGroupDetails { privacy admin eighteenPlus invitationOnly iconFarm iconServer
       throttle { count mode } restrictions { photosOk videosOk } } } } } } } }`
 
-func TestFlickrEndToEnd(t *testing.T) {
+// flickrSandbox is the Flickr simulator with its sandbox seed data, a client
+// of it, and the sandbox user's account.
+func flickrSandbox(t *testing.T) (*flickrtest.Simulator, *flickr.Client, providers.Account) {
+	t.Helper()
 	sim := flickrtest.New()
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
@@ -32,6 +35,11 @@ func TestFlickrEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, client, acct
+}
+
+func TestFlickrEndToEnd(t *testing.T) {
+	sim, client, acct := flickrSandbox(t)
 	viewers := map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}}
 	e := newE2E(t, []providers.Provider{client}, viewers)
 
@@ -172,17 +180,7 @@ func TestFlickrEndToEnd(t *testing.T) {
 // flickr.groups.leave) each reach GraphQL with the code the README documents
 // and Flickr's own number in extensions.providerCode.
 func TestFlickrSeedErrorCodesReachGraphQL(t *testing.T) {
-	sim := flickrtest.New()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	acct := sim.SeedSandbox()
-	client, err := flickr.New(flickr.Config{
-		BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
-		ConsumerKey: flickrtest.SandboxConsumerKey, ConsumerSecret: flickrtest.SandboxConsumerSecret, HTTPClient: srv.Client(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, client, acct := flickrSandbox(t)
 	e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
 
 	list := map[int]string{
@@ -244,17 +242,7 @@ func TestFlickrSeedErrorCodesReachGraphQL(t *testing.T) {
 // caller's flags: a group's administrator stays an administrator however
 // the group was loaded.
 func TestFlickrAdminFlagSurvivesTheSharedCache(t *testing.T) {
-	sim := flickrtest.New()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	acct := sim.SeedSandbox()
-	client, err := flickr.New(flickr.Config{
-		BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
-		ConsumerKey: flickrtest.SandboxConsumerKey, ConsumerSecret: flickrtest.SandboxConsumerSecret, HTTPClient: srv.Client(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, client, acct := flickrSandbox(t)
 	cached := resilience.Wrap(client, resilience.Options{Cache: resilience.NewMemoryCache(100, time.Minute)})
 	e := newE2E(t, []providers.Provider{cached}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
 	q := `{ admin: group(provider: FLICKR, providerId: "` + flickrtest.SandboxLastAdminGroup + `") { details { ... on FlickrGroupDetails { admin viewerIsAdmin } } }

@@ -17,7 +17,10 @@ const visibleGroupsQuery = `{ viewer { visibleGroups(first: 100) { totalCount no
   details { ... on PageSeederGroupDetails { type owner access common visibleTo template editUrls commenting moderation
     registration defaultRole defaultNotify indexVersion message } } } } } }`
 
-func TestPageSeederEndToEnd(t *testing.T) {
+// pageseederSandbox is the PageSeeder simulator with its sandbox seed
+// data, a client of it, and the sandbox member's account.
+func pageseederSandbox(t *testing.T) (*pageseedertest.Server, *pageseeder.Client, providers.Account) {
+	t.Helper()
 	sim := pageseedertest.New()
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
@@ -31,6 +34,11 @@ func TestPageSeederEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, client, acct
+}
+
+func TestPageSeederEndToEnd(t *testing.T) {
+	sim, client, acct := pageseederSandbox(t)
 	e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
 
 	var seed struct {
@@ -180,20 +188,8 @@ func TestPageSeederEndToEnd(t *testing.T) {
 // visiblegroups's one documented error, 0x102A (the member not found),
 // reaches GraphQL as NOT_FOUND with the id in extensions.providerCode.
 func TestPageSeederSeedErrorCodeReachesGraphQL(t *testing.T) {
-	sim := pageseedertest.New()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	acct, err := sim.SeedSandbox()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, client, acct := pageseederSandbox(t)
 	acct.UserID = "424242" // a member the server does not know
-	client, err := pageseeder.New(pageseeder.Config{
-		BaseURL: srv.URL, ClientID: pageseedertest.SandboxClientID, ClientSecret: pageseedertest.SandboxClientSecret, HTTPClient: srv.Client(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := newE2E(t, []providers.Provider{client}, map[string]*providers.Viewer{"tok": {Name: "sandbox", Accounts: []providers.Account{acct}}})
 	var d struct {
 		Viewer struct {
