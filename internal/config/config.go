@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -365,8 +366,9 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
 			errs = append(errs, fmt.Errorf("max-body-bytes: %q is not a positive number", v))
+		} else {
+			cfg.MaxBodyBytes = n
 		}
-		cfg.MaxBodyBytes = n
 	}
 	for _, d := range []struct {
 		flag, env string
@@ -376,6 +378,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {
 				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration", d.flag, v))
+				continue
 			}
 			*d.dst = Duration(dur)
 		}
@@ -441,6 +444,26 @@ func loadFile(cfg *Config, path string, getenv func(string) string) error {
 }
 
 func (c Config) validate() error {
+	// The flags and variables refuse these values as they are read; the
+	// file sets them unchecked.
+	if strings.TrimSpace(c.Listen) == "" {
+		return errors.New("listen: must not be empty")
+	}
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("max-body-bytes: %d is not a positive number", c.MaxBodyBytes)
+	}
+	if c.RequestTimeout <= 0 {
+		return fmt.Errorf("request-timeout: %s is not a positive duration", time.Duration(c.RequestTimeout))
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("shutdown-timeout: %s is not a positive duration", time.Duration(c.ShutdownTimeout))
+	}
+	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
+		return errors.New("data-dir: must not be empty")
+	}
+	if err := c.Providers.validate(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -491,4 +514,54 @@ func parseFaults(s string) (map[providers.Kind]float64, error) {
 		out[k] = r
 	}
 	return out, nil
+}
+
+// validate refuses the platform settings no client could use. Zero means
+// the default throughout; negative values are mistakes, except a breaker's
+// documented -1.
+func (p Providers) validate() error {
+	var errs []error
+	check := func(name string, ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("providers.%s: "+format, append([]any{name}, args...)...))
+		}
+	}
+	upstream := func(k string, u Upstream) {
+		if u.BaseURL != "" {
+			v, err := url.Parse(u.BaseURL)
+			check(k+".base_url", err == nil && (v.Scheme == "http" || v.Scheme == "https") && v.Host != "", "not an http(s) URL")
+		}
+		check(k+".timeout", u.Timeout >= 0, "%s is negative", time.Duration(u.Timeout))
+		check(k+".retries.max_attempts", u.Retries.MaxAttempts >= 0, "%d is negative", u.Retries.MaxAttempts)
+		check(k+".retries.base_delay", u.Retries.BaseDelay >= 0, "%s is negative", time.Duration(u.Retries.BaseDelay))
+		check(k+".retries.max_delay", u.Retries.MaxDelay >= 0, "%s is negative", time.Duration(u.Retries.MaxDelay))
+		check(k+".breaker.failures", u.Breaker.Failures >= -1, "%d is neither a count nor -1 (off)", u.Breaker.Failures)
+		check(k+".breaker.open_for", u.Breaker.OpenFor >= 0, "%s is negative", time.Duration(u.Breaker.OpenFor))
+		check(k+".cache_ttl", u.CacheTTL >= 0, "%s is negative", time.Duration(u.CacheTTL))
+		check(k+".budget.limit", u.Budget.Limit >= 0, "%d is negative (0 is the default)", u.Budget.Limit)
+		check(k+".budget.per", u.Budget.Per >= 0, "%s is negative", time.Duration(u.Budget.Per))
+		check(k+".budget.reserve", u.Budget.Reserve >= 0, "%d is negative", u.Budget.Reserve)
+		check(k+".budget.reserve", u.Budget.Limit <= 0 || u.Budget.Reserve < u.Budget.Limit,
+			"%d leaves reads none of the budget.limit of %d", u.Budget.Reserve, u.Budget.Limit)
+	}
+	if c := p.Flickr; c != nil {
+		upstream("flickr", c.Upstream)
+		check("flickr.max_concurrency", c.MaxConcurrency >= 0, "%d is negative", c.MaxConcurrency)
+	}
+	if c := p.Upcoming; c != nil {
+		upstream("upcoming", c.Upstream)
+		check("upcoming.max_batch", c.MaxBatch >= 0, "%d is negative", c.MaxBatch)
+	}
+	if c := p.PageSeeder; c != nil {
+		upstream("pageseeder", c.Upstream)
+	}
+	if c := p.Akana; c != nil {
+		upstream("akana", c.Upstream)
+		check("akana.concurrency", c.Concurrency >= 0, "%d is negative", c.Concurrency)
+		check("akana.renew_before", c.RenewBefore >= 0, "%s is negative", time.Duration(c.RenewBefore))
+	}
+	if len(errs) > 0 {
+		return errs[0] // one clear error; the next run shows the next
+	}
+	return nil
 }

@@ -102,3 +102,75 @@ func TestIntrospectionFollowsThePlayground(t *testing.T) {
 		t.Fatal("introspection on by default outside the playground")
 	}
 }
+
+// TestBadValuesInTheFileAreRefused checks the values the file can set that
+// the flags and environment variables already refuse: each is one error
+// that names the setting.
+func TestBadValuesInTheFileAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ yaml, setting string }{
+		{"request_timeout: 0s\n", "request-timeout"},
+		{"request_timeout: -5s\n", "request-timeout"},
+		{"shutdown_timeout: -1s\n", "shutdown-timeout"},
+		{"max_body_bytes: -5\n", "max-body-bytes"},
+		{"max_body_bytes: 0\n", "max-body-bytes"},
+		{"listen: \"\"\n", "listen"},
+		{"data_dir: \"\"\n", "data-dir"},
+		{"providers:\n  flickr:\n    timeout: -1s\n", "providers.flickr.timeout"},
+		{"providers:\n  flickr:\n    budget:\n      limit: -3\n", "providers.flickr.budget.limit"},
+		{"providers:\n  flickr:\n    budget:\n      per: -1h\n", "providers.flickr.budget.per"},
+		{"providers:\n  upcoming:\n    budget:\n      limit: 10\n      reserve: 10\n", "providers.upcoming.budget.reserve"},
+		{"providers:\n  upcoming:\n    budget:\n      reserve: -1\n", "providers.upcoming.budget.reserve"},
+		{"providers:\n  pageseeder:\n    retries:\n      max_attempts: -3\n", "providers.pageseeder.retries.max_attempts"},
+		{"providers:\n  pageseeder:\n    retries:\n      base_delay: -1s\n", "providers.pageseeder.retries.base_delay"},
+		{"providers:\n  akana:\n    breaker:\n      failures: -2\n", "providers.akana.breaker.failures"},
+		{"providers:\n  akana:\n    breaker:\n      open_for: -1s\n", "providers.akana.breaker.open_for"},
+		{"providers:\n  akana:\n    cache_ttl: -1s\n", "providers.akana.cache_ttl"},
+		{"providers:\n  akana:\n    concurrency: -1\n", "providers.akana.concurrency"},
+		{"providers:\n  akana:\n    renew_before: -1m\n", "providers.akana.renew_before"},
+		{"providers:\n  flickr:\n    max_concurrency: -4\n", "providers.flickr.max_concurrency"},
+		{"providers:\n  upcoming:\n    max_batch: -1\n", "providers.upcoming.max_batch"},
+		{"providers:\n  flickr:\n    base_url: \"ftp://example.com/\"\n", "providers.flickr.base_url"},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSpace(c.yaml), func(t *testing.T) {
+			p := filepath.Join(dir, "c.yaml")
+			if err := os.WriteFile(p, []byte(c.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := config.Load([]string{"-config", p}, env(nil), io.Discard)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.HasPrefix(err.Error(), c.setting+":") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q, want one line naming %s", err, c.setting)
+			}
+		})
+	}
+	t.Run("the documented special values stay accepted", func(t *testing.T) {
+		p := filepath.Join(dir, "ok.yaml")
+		ok := "providers:\n  flickr:\n    breaker:\n      failures: -1\n    retries:\n      max_attempts: 1\n    budget:\n      limit: 0\n    timeout: 0s\n"
+		if err := os.WriteFile(p, []byte(ok), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := config.Load([]string{"-config", p}, env(nil), io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestABadFlagOrVariableIsOneError checks that a value refused while
+// reading a flag or variable is not reported a second time by the checks
+// of the whole configuration.
+func TestABadFlagOrVariableIsOneError(t *testing.T) {
+	for _, e := range []map[string]string{
+		{"GROUPGRAPH_REQUEST_TIMEOUT": "0s"},
+		{"GROUPGRAPH_SHUTDOWN_TIMEOUT": "-1s"},
+		{"GROUPGRAPH_MAX_BODY_BYTES": "-1"},
+	} {
+		_, err := config.Load(nil, env(e), io.Discard)
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %q, want exactly one", e, err)
+		}
+	}
+}
