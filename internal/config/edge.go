@@ -142,7 +142,8 @@ func (e Edge) validate() error {
 	}
 	if e.OTLPEndpoint != "" {
 		if u, err := url.Parse(e.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("otlp-endpoint: %q is not an http(s) URL", e.OTLPEndpoint))
+			// Not quoted: a collector URL may carry a user and password.
+			errs = append(errs, errors.New("otlp-endpoint: not an http(s) URL with a host, e.g. http://127.0.0.1:4318"))
 		}
 	}
 	return errors.Join(errs...)

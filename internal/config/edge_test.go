@@ -96,6 +96,8 @@ func TestBadEdgeConfigurationIsRefused(t *testing.T) {
 		"a safelist with nothing to allow":                      {args: []string{"-safelist=true"}, want: "nothing would be allowed"},
 		"a Redis URL of another scheme":                         {env: map[string]string{"REDIS_URL": "http://user:pw@host"}, want: "redis-url"},
 		"an OTLP endpoint that is not http(s)":                  {args: []string{"-otlp-endpoint", "collector:4317"}, want: "otlp-endpoint"},
+		"an OTLP endpoint with credentials and a bad port":      {env: map[string]string{"GROUPGRAPH_OTLP_ENDPOINT": "https://user:pw@collector:otlp"}, want: "otlp-endpoint"},
+		"an OTLP endpoint with credentials and another scheme":  {env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "grpc://user:pw@collector:4317"}, want: "otlp-endpoint"},
 		"a limit in the environment that is not a whole number": {env: map[string]string{"GROUPGRAPH_MAX_TOKENS": "1e3"}, want: "max-tokens"},
 	}
 	for name, tc := range cases {
@@ -105,7 +107,7 @@ func TestBadEdgeConfigurationIsRefused(t *testing.T) {
 				t.Fatalf("err = %v, want one about %s", err, tc.want)
 			}
 			if strings.Contains(err.Error(), "pw@") {
-				t.Errorf("the Redis password leaked: %v", err)
+				t.Errorf("a password leaked: %v", err)
 			}
 		})
 	}
