@@ -167,6 +167,13 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 			cfg.Linking.UpcomingApprovalURL = sb.UpcomingApprovalURL()
 		}
 	}
+	if sb != nil && (cfg.RedisURL != "" || cfg.DatabaseURL != "") {
+		// The sandbox's groups, budgets and rate limits are made up: they
+		// must not land in a deployment's Redis (the simulated Flickr groups
+		// have real groups' IDs), nor its viewer in a deployment's store.
+		logger.Warn("the sandbox keeps everything in memory: redis_url and DATABASE_URL are not used")
+		cfg.RedisURL, cfg.DatabaseURL = "", ""
+	}
 	if !anyProvider(cfg.Providers) {
 		a.close()
 		return nil, errNoProviders
@@ -256,33 +263,44 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 	// In the sandbox, POST /sandbox/reset restores the seed data and gives
 	// the sandbox viewer's accounts the simulators' fresh credentials; the
 	// viewer and its token stay.
-	var mu sync.Mutex
-	var withReset func(http.Handler) http.Handler
-	withReset = func(h http.Handler) http.Handler {
-		mux := http.NewServeMux()
-		mux.Handle("/", h)
-		mux.HandleFunc("POST /sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			defer mu.Unlock()
-			if err := sb.Reset(); err != nil {
-				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
-				return
-			}
-			if err := linkSandboxAccounts(r.Context(), st, sb); err != nil {
-				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "relinking the sandbox accounts failed"})
-				return
-			}
-			nh, _, err := build()
-			if err != nil {
-				writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
-				return
-			}
-			a.handler.store(withReset(nh))
-			writeJSON(w, http.StatusOK, map[string]any{"reset": true})
-		})
-		return mux
-	}
-	a.handler.store(withReset(h))
+	//
+	// A reset is exclusive: it waits for the requests in flight, which use
+	// the old simulators' credentials, and the requests that arrive
+	// meanwhile wait for it, then run on the rebuilt handler. The shared
+	// details cache is dropped, since it holds the old simulators' groups.
+	var gate sync.RWMutex
+	current := &swapHandler{}
+	current.store(h)
+	top := http.NewServeMux()
+	top.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gate.RLock()
+		defer gate.RUnlock()
+		current.ServeHTTP(w, r)
+	}))
+	top.HandleFunc("POST /sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
+		gate.Lock()
+		defer gate.Unlock()
+		// Once begun, a reset finishes even if its caller goes away: a half
+		// reset would leave the viewer's credentials for the old simulators.
+		ctx := context.WithoutCancel(r.Context())
+		if err := sb.Reset(); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+			return
+		}
+		if err := linkSandboxAccounts(ctx, st, sb); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "relinking the sandbox accounts failed"})
+			return
+		}
+		up.forgetCaches()
+		nh, _, err := build()
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+			return
+		}
+		current.store(nh)
+		writeJSON(w, http.StatusOK, map[string]any{"reset": true})
+	})
+	a.handler.store(top)
 	a.banner = sandboxBanner(cfg, sb, sandboxToken)
 	return a, nil
 }

@@ -50,6 +50,13 @@ func (u *upstreams) Health() map[string]string {
 	return resilience.Health(ps...)
 }
 
+// forgetCaches drops the shared details caches, so that the clients the
+// next wrap builds start empty: after a sandbox reset the cached groups are
+// the old simulators'. Call it only while no wrap runs.
+func (u *upstreams) forgetCaches() {
+	clear(u.caches)
+}
+
 // metricsObserver turns the resilience layer's events into metrics.
 type metricsObserver struct {
 	resilience.NopObserver

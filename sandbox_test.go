@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// sandboxToken reads the sandbox viewer's token from the banner.
+func sandboxToken(t *testing.T, stdout *syncBuffer) string {
+	t.Helper()
+	m := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no token in the banner: %s", stdout.String())
+	}
+	return m[1]
+}
+
+// boundedPost is post with a deadline of its own, for tests that send
+// requests from several goroutines.
+func boundedPost(url, token, query string) (int, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/graphql", strings.NewReader(`{"query":`+quote(query)+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+func resetSandboxAt(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/sandbox/reset", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %s", resp.Status)
+	}
+}
+
+func TestSandboxResetForgetsCachedGroupDetails(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
+	token := sandboxToken(t, stdout)
+	// Sandbox Darkroom: four members, the viewer its last admin.
+	id := encodeForTest("gg1:flickr:Group:90000000001@N20")
+	members := func() string {
+		_, body := post(t, url, token, `{ node(id: "`+id+`") { ... on Group { memberCount } } }`)
+		return body
+	}
+	seeded := members()
+	if !strings.Contains(seeded, `"memberCount":4`) {
+		t.Fatalf("seeded group: %s", seeded)
+	}
+	if _, body := post(t, url, token, `mutation { leaveGroup(input: {groupId: "`+id+`"}) { errors { code } } }`); !strings.Contains(body, `"errors":[]`) {
+		t.Fatalf("leave: %s", body)
+	}
+	if left := members(); !strings.Contains(left, `"memberCount":3`) {
+		t.Fatalf("after the leave: %s", left)
+	}
+	resetSandboxAt(t, url)
+	if after := members(); after != seeded {
+		t.Fatalf("after the reset %s, want the seed data %s", after, seeded)
+	}
+}
+
+func TestSandboxResetWaitsForQueriesInFlight(t *testing.T) {
+	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0", "-sandbox-latency", "20ms")
+	token := sandboxToken(t, stdout)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	for range 3 {
+		wg.Go(func() {
+			for !stop.Load() {
+				status, body, err := boundedPost(url, token, `{ viewer { memberships(first: 100) { incompleteProviders totalCount } } }`)
+				if err != nil || status != http.StatusOK || strings.Contains(body, `"errors"`) {
+					mu.Lock()
+					failures = append(failures, body+errString(err))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for range 5 {
+		time.Sleep(30 * time.Millisecond) // let queries start against the current simulators
+		resetSandboxAt(t, url)
+	}
+	stop.Store(true)
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d queries failed around a reset, e.g. %s", len(failures), failures[0])
+	}
+	_, body := post(t, url, token, `{ viewer { accounts { provider status } } }`)
+	if strings.Contains(body, "NEEDS_RELINK") {
+		t.Fatalf("a reset left accounts needing a relink: %s", body)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestTheSandboxLeavesRedisAlone checks that a sandbox started where
+// REDIS_URL names a deployment's Redis does not write simulated groups,
+// budgets or rate limits into it.
+func TestTheSandboxLeavesRedisAlone(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var connections atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			c.Close()
+		}
+	}()
+	getenv := envOf("REDIS_URL", "redis://"+ln.Addr().String()+"/0")
+	url, stdout, _ := startRunEnv(t, getenv, "-sandbox", "-listen", "127.0.0.1:0")
+	if _, body, err := boundedPost(url, sandboxToken(t, stdout), `{ viewer { memberships(first: 100) { totalCount } } }`); err != nil || strings.Contains(body, `"errors"`) {
+		t.Fatalf("query: %v %s", err, body)
+	}
+	if n := connections.Load(); n > 0 {
+		t.Fatalf("the sandbox connected to REDIS_URL %d times", n)
+	}
+}
