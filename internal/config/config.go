@@ -434,13 +434,42 @@ func loadFile(cfg *Config, path string, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("reading config: %w", err)
 	}
-	expanded := os.Expand(string(raw), getenv)
+	expanded := expandBraced(string(raw), getenv)
 	dec := yaml.NewDecoder(strings.NewReader(expanded))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 		return fmt.Errorf("config %s: %w", path, err)
 	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: holds more than one YAML document (a second \"---\"); keep the settings in one", path)
+	}
 	return nil
+}
+
+// expandBraced replaces each ${NAME} in s with getenv(NAME). Unlike
+// os.Expand, it leaves every other dollar sign alone: "$word" or "$$" in a
+// password written into the file is not a reference.
+func expandBraced(s string, getenv func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.IndexByte(s[i+2:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(getenv(s[i+2 : i+2+j]))
+		s = s[i+2+j+1:]
+	}
 }
 
 func (c Config) validate() error {

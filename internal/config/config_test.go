@@ -174,3 +174,33 @@ func TestABadFlagOrVariableIsOneError(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyBracedReferencesAreExpanded checks that a dollar sign in a value
+// written into the file, as in a password, stays as written: only ${NAME}
+// refers to the environment.
+func TestOnlyBracedReferencesAreExpanded(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "providers:\n  flickr:\n    consumer_key: ${KEY}\n    consumer_secret: 'pa$word$$1$'\n"
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load([]string{"-config", p}, env(map[string]string{"KEY": "k$1", "word": "X"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cfg.Providers.Flickr; f.ConsumerKey != "k$1" || f.ConsumerSecret != "pa$word$$1$" {
+		t.Fatalf("consumer_key %q, consumer_secret %q", f.ConsumerKey, f.ConsumerSecret)
+	}
+}
+
+// TestASecondDocumentIsRefused checks that a file holding two YAML
+// documents is refused rather than read up to the first.
+func TestASecondDocumentIsRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("listen: 127.0.0.1:1\n---\nlisten: 127.0.0.1:2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load([]string{"-config", p}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "one YAML document") {
+		t.Fatalf("err = %v, want a refusal of the second document", err)
+	}
+}
