@@ -192,7 +192,9 @@ func allowedHeaders() []string {
 }
 
 // serve serves on ln until ctx is cancelled, then stops accepting
-// connections and lets in-flight requests finish within grace.
+// connections and lets in-flight requests finish within grace. Requests
+// still running after it are cut off, so that none outlives the store and
+// clients the caller closes next.
 func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, logger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -205,6 +207,10 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: requests still running after the %s grace period were cut off: %w", grace, err)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -150,3 +150,29 @@ func TestTheSandboxLeavesRedisAlone(t *testing.T) {
 		t.Fatalf("the sandbox connected to REDIS_URL %d times", n)
 	}
 }
+
+// TestShutdownCutsRequestsThatOutlastTheGrace checks that when the grace
+// period ends, the requests still running are cut off, rather than left
+// running against a store and simulators that are being closed.
+func TestShutdownCutsRequestsThatOutlastTheGrace(t *testing.T) {
+	url, stdout, stop := startRun(t, "-sandbox", "-listen", "127.0.0.1:0", "-sandbox-latency", "8s", "-shutdown-timeout", "100ms")
+	token := sandboxToken(t, stdout)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := boundedPost(url, token, `{ viewer { memberships(first: 1) { totalCount } } }`)
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the query is waiting on the simulators
+	err := stop()
+	if err == nil || !strings.Contains(err.Error(), "grace") {
+		t.Errorf("run returned %v, want an error saying requests outlasted the grace period", err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("the slow query was answered, not cut off")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the slow query is still running after run returned")
+	}
+}
