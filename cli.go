@@ -158,8 +158,16 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return tw.Flush()
 	case "migrate ":
-		// openStore has migrated.
-		fmt.Fprintln(stdout, "store is up to date")
+		// openStore has migrated, up to what this binary knows.
+		applied, err := st.AppliedVersion(ctx)
+		if err != nil {
+			return err
+		}
+		if known := st.SchemaVersion(); applied > known {
+			fmt.Fprintf(stdout, "store schema is at version %d, newer than this binary's %d: nothing applied; run the newer groupgraph's migrate\n", applied, known)
+			return nil
+		}
+		fmt.Fprintf(stdout, "store is up to date (schema version %d)\n", applied)
 	case "rotate-key ":
 		n, err := st.RotateKey(ctx)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -158,4 +159,33 @@ func TestStartWithSealedSecretsAndNoKeyFails(t *testing.T) {
 
 func sealedAccount() providers.Account {
 	return providers.Account{Provider: providers.Upcoming, UserID: "674", Credentials: providers.Credentials{Token: "0123456789012345678901234567890123456789"}}
+}
+
+// TestMigrateSaysWhenTheStoreIsNewerThanTheBinary checks that an older
+// binary's migrate does not report a store it does not know as up to date.
+func TestMigrateSaysWhenTheStoreIsNewerThanTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	env := envOf("GROUPGRAPH_DATA_DIR", dir, secrets.EnvKey, testKey)
+	mustCLI(t, env, "migrate")
+	st, err := store.OpenSQLite(t.Context(), filepath.Join(dir, store.DefaultSQLiteFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := st.SchemaVersion()
+	if _, err := st.AppliedVersion(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, store.DefaultSQLiteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'later', 0)`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := mustCLI(t, env, "migrate")
+	if strings.Contains(out, "up to date") || !strings.Contains(out, "newer") {
+		t.Fatalf("migrate on a newer store printed %q", out)
+	}
 }
