@@ -387,7 +387,7 @@ type platformClients struct {
 func newRegistry(cfg config.Providers, up *upstreams, st store.Store, logger *slog.Logger) (*providers.Registry, platformClients, error) {
 	var sink providers.CredentialSink
 	if st != nil {
-		sink = store.NewCredentialSink(st)
+		sink = store.NewCredentialSink(st).WithLogger(logger)
 	}
 	ps, err := newProviders(cfg, sink, up)
 	if err != nil {

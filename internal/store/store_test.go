@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/internal/store/storetest"
+	"github.com/groupgraph/groupgraph/providers"
 )
 
 func TestSQLite(t *testing.T) {
@@ -232,4 +234,26 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("Open = %v", err)
 		}
 	})
+}
+
+// A renewal the store refuses is logged, since the platform clients carry
+// on with the new credentials whatever the sink says; the log names the
+// account and never the credentials.
+func TestTheCredentialSinkLogsWhatItCouldNotStore(t *testing.T) {
+	t.Parallel()
+	s := openMigrated(t, filepath.Join(t.TempDir(), store.DefaultSQLiteFile), store.Options{Keyring: storetest.Keyring(t, "k1")})
+	var logs bytes.Buffer
+	sink := store.NewCredentialSink(s).WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	gone := providers.Account{ID: "acct-gone", Provider: providers.PageSeeder, UserID: "m1"}
+	err := sink.CredentialsRenewed(t.Context(), gone, providers.Credentials{Token: "secret-access", RefreshToken: "secret-refresh"})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "renewed credentials not stored") || !strings.Contains(out, "acct-gone") {
+		t.Errorf("the refused renewal was not logged with its account: %q", out)
+	}
+	if strings.Contains(out, "secret-") {
+		t.Errorf("the log holds the credentials: %q", out)
+	}
 }
