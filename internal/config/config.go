@@ -423,6 +423,12 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 		}
 		cfg.SandboxFaults = faults
 	}
+	if *sandboxLatency < 0 {
+		errs = append(errs, errors.New("-sandbox-latency: must not be negative"))
+	}
+	if !cfg.Sandbox && (*sandboxLatency != 0 || *sandboxFaults != "") {
+		errs = append(errs, errors.New("-sandbox-latency and -sandbox-faults shape the simulated platforms: they need -sandbox"))
+	}
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -175,6 +175,24 @@ func TestABadFlagOrVariableIsOneError(t *testing.T) {
 	}
 }
 
+// The sandbox's shaping flags do nothing without the sandbox: given alone,
+// or with a negative latency, they are refused rather than ignored.
+func TestSandboxShapingNeedsTheSandbox(t *testing.T) {
+	for _, args := range [][]string{
+		{"-sandbox-latency", "20ms"},
+		{"-sandbox-faults", "flickr=0.5"},
+		{"-sandbox", "-sandbox-latency", "-5ms"},
+	} {
+		if _, err := config.Load(args, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "-sandbox-latency") {
+			t.Errorf("%v: error %v, want one about -sandbox-latency", args, err)
+		}
+	}
+	cfg, err := config.Load([]string{"-sandbox", "-sandbox-latency", "20ms", "-sandbox-faults", "flickr=0.5"}, env(nil), io.Discard)
+	if err != nil || time.Duration(cfg.SandboxLatency) != 20*time.Millisecond {
+		t.Errorf("with -sandbox: %v, latency %v", err, time.Duration(cfg.SandboxLatency))
+	}
+}
+
 // TestOnlyBracedReferencesAreExpanded checks that a dollar sign in a value
 // written into the file, as in a password, stays as written: only ${NAME}
 // refers to the environment.
