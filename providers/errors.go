@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -206,3 +207,34 @@ func RetryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// SameOriginRedirects returns a shallow copy of c (nil: a zero client)
+// that follows a redirect only while it stays on the scheme and host of the
+// request it started from. A redirect elsewhere is not followed, and the
+// caller gets the 3xx response itself: following it would hand another host
+// what the request carried (a form with a client secret or a password, the
+// platform's own headers, and the URL with its signature as Referer).
+func SameOriginRedirects(c *http.Client) *http.Client {
+	var cp http.Client
+	if c != nil {
+		cp = *c
+	}
+	next := cp.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if origin := via[0].URL; req.URL.Scheme != origin.Scheme || req.URL.Host != origin.Host {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &cp
+}
+
+// maxRedirects is how many same-origin redirects a call follows, as
+// net/http does by default.
+const maxRedirects = 10

@@ -90,7 +90,9 @@ type Config struct {
 	// "acmepaymentscorp". It names the cookies and the CSRF header.
 	Tenant string
 	// HTTPClient sends the requests; nil means a new client with
-	// DefaultTimeout. Resilience layers wrap its Transport.
+	// DefaultTimeout. Resilience layers wrap its Transport. The client uses
+	// a shallow copy that follows redirects only to the same scheme and host
+	// (providers.SameOriginRedirects).
 	HTTPClient *http.Client
 	// RenewBefore is how long before its end a session is renewed; zero
 	// means DefaultRenewBefore.
@@ -152,6 +154,7 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultTimeout}
 	}
+	c.http = providers.SameOriginRedirects(c.http)
 	if c.renewBefore <= 0 {
 		c.renewBefore = DefaultRenewBefore
 	}

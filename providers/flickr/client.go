@@ -46,7 +46,9 @@ type Config struct {
 	ConsumerKey    string
 	ConsumerSecret string
 	// HTTPClient sends the requests, so that a resilience layer can wrap its
-	// transport. Nil means a new client with DefaultTimeout.
+	// transport. Nil means a new client with DefaultTimeout. The client uses
+	// a shallow copy that follows redirects only to the same scheme and host
+	// (providers.SameOriginRedirects).
 	HTTPClient *http.Client
 	// MaxConcurrency bounds GroupsByID's parallel calls; 0 means
 	// DefaultMaxConcurrency.
@@ -96,6 +98,7 @@ func New(cfg Config) (*Client, error) {
 	if c.httpc == nil {
 		c.httpc = &http.Client{Timeout: DefaultTimeout}
 	}
+	c.httpc = providers.SameOriginRedirects(c.httpc)
 	if c.maxConc <= 0 {
 		c.maxConc = DefaultMaxConcurrency
 	}
