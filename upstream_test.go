@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/resilience"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -125,4 +126,79 @@ func TestRedirectsToAnotherHostAreNotFollowed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A platform's Retry-After, in seconds or as an HTTP date, decides whether a
+// read is retried: a wait longer than the read may make (5 s) or than the
+// request's deadline allows is not waited for, and the client gets
+// PROVIDER_RATE_LIMITED at once with the platform's advice; advice that
+// cannot be read leaves the usual backoff.
+func TestRetryAfterFromThePlatformIsHonoured(t *testing.T) {
+	cases := []struct {
+		name       string
+		retryAfter func() string
+		deadline   time.Duration
+		wantCalls  int // 0: retried (more than one)
+		wantWait   time.Duration
+	}{
+		{"in seconds, longer than a read waits", func() string { return "30" }, 5 * time.Second, 1, 30 * time.Second},
+		{"as an HTTP date, longer than a read waits", func() string { return time.Now().Add(31 * time.Second).UTC().Format(http.TimeFormat) }, 5 * time.Second, 1, 30 * time.Second},
+		{"huge", func() string { return "99999999999999999999" }, 5 * time.Second, 1, 0},
+		{"past the request's deadline", func() string { return "2" }, 1500 * time.Millisecond, 1, 2 * time.Second},
+		{"negative", func() string { return "-5" }, 5 * time.Second, 0, 0},
+		{"garbage", func() string { return "soon" }, 5 * time.Second, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := map[string]int{}
+			fp := newFakePlatforms(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls[platformOf(r)]++
+				mu.Unlock()
+				w.Header().Set("Retry-After", c.retryAfter())
+				w.WriteHeader(http.StatusTooManyRequests)
+			}))
+			for _, p := range fp.clients.all {
+				acct := fp.accts[p.Kind()]
+				acct.Credentials.Expiry = time.Time{} // no refresh first
+				w := resilience.Wrap(p, resilience.Options{})
+				ctx, cancel := context.WithTimeout(context.Background(), c.deadline)
+				_, err := w.Memberships(ctx, acct)
+				cancel()
+				if !errors.Is(err, providers.ErrRateLimited) {
+					t.Errorf("%s: error = %v, want rate limited", p.Kind(), err)
+				}
+				mu.Lock()
+				n := calls[string(p.Kind())]
+				mu.Unlock()
+				switch {
+				case c.wantCalls == 0 && n < 2:
+					t.Errorf("%s: %d calls, want a retry", p.Kind(), n)
+				case c.wantCalls != 0 && n != c.wantCalls:
+					t.Errorf("%s: %d calls, want %d", p.Kind(), n, c.wantCalls)
+				}
+				if c.wantWait > 0 {
+					if got := providers.RetryAfter(err); got < c.wantWait-2*time.Second || got > c.wantWait+2*time.Second {
+						t.Errorf("%s: RetryAfter(err) = %v, want about %v", p.Kind(), got, c.wantWait)
+					}
+				}
+			}
+		})
+	}
+}
+
+// platformOf tells the fake platforms' requests apart.
+func platformOf(r *http.Request) string {
+	switch q := r.URL.Query().Get("method"); {
+	case strings.HasPrefix(q, "flickr."):
+		return string(providers.Flickr)
+	case q != "":
+		return string(providers.Upcoming)
+	case strings.HasPrefix(r.URL.Path, "/ps/"):
+		return string(providers.PageSeeder)
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		return string(providers.Akana)
+	}
+	return "unknown"
 }

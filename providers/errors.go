@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -238,3 +239,34 @@ func SameOriginRedirects(c *http.Client) *http.Client {
 // maxRedirects is how many same-origin redirects a call follows, as
 // net/http does by default.
 const maxRedirects = 10
+
+// maxRetryAfter bounds the wait ParseRetryAfter reports: a day is already
+// far past any wait a read makes, and the bound keeps absurd advice from
+// overflowing a time.Duration.
+const maxRetryAfter = 24 * time.Hour
+
+// ParseRetryAfter reads an HTTP Retry-After header (RFC 9110 §10.2.3):
+// delay-seconds, or an HTTP date, relative to now. It returns 0 when there
+// is no usable advice (no header, garbage, a negative number, a date in the
+// past) and at most a day when the advice is longer.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		if strings.Trim(v, "0123456789") != "" {
+			return 0
+		}
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter // all digits: only too large to parse
+		}
+		return time.Duration(secs) * time.Second
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	return min(max(t.Sub(now), 0), maxRetryAfter)
+}

@@ -203,6 +203,8 @@ type response struct {
 	body   []byte
 	// secrets are the credentials the request carried, for redaction.
 	secrets []string
+	// wait is the Retry-After advice of the answer, 0 without one.
+	wait time.Duration
 }
 
 // send performs r with creds (none for login) and reads the answer.
@@ -256,7 +258,8 @@ func (c *Client) send(ctx context.Context, r request, creds *providers.Credentia
 	if len(b) > maxBody {
 		return nil, fmt.Errorf("%s: %w: response body larger than %d bytes", op, providers.ErrUnavailable, maxBody)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b, secrets: secrets}, nil
+	return &response{status: resp.StatusCode, header: resp.Header, body: b, secrets: secrets,
+		wait: providers.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
 }
 
 // ok reports a 2xx status.
@@ -264,7 +267,9 @@ func (r *response) ok() bool { return r.status >= 200 && r.status < 300 }
 
 // apiError decodes a failed response's body.
 func (r *response) apiError() *APIError {
-	return decodeAPIError(r.status, r.header.Get("Content-Type"), r.body, r.secrets...)
+	e := decodeAPIError(r.status, r.header.Get("Content-Type"), r.body, r.secrets...)
+	e.Wait = r.wait
+	return e
 }
 
 // call sends r for acct with a session that is not about to end, and when

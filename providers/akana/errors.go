@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/groupgraph/groupgraph/providers"
@@ -27,6 +28,9 @@ type APIError struct {
 	// Message is a short, sanitised excerpt of a non-JSON body (text/plain),
 	// or a description of it ("HTML error page").
 	Message string
+	// Wait is how long the response's Retry-After asked callers to wait
+	// before trying again; 0 without one.
+	Wait time.Duration
 }
 
 // Error describes the failure without any credential.
@@ -55,7 +59,14 @@ func (e *APIError) ProviderCode() string {
 	return strconv.Itoa(e.Status)
 }
 
-var _ providers.CodedError = (*APIError)(nil)
+// RetryAfter is the platform's Retry-After advice; it implements
+// providers.RetryAfterError.
+func (e *APIError) RetryAfter() time.Duration { return e.Wait }
+
+var (
+	_ providers.CodedError      = (*APIError)(nil)
+	_ providers.RetryAfterError = (*APIError)(nil)
+)
 
 // maxMessage bounds how much of an error body goes into an error message.
 const maxMessage = 200

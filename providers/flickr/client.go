@@ -152,13 +152,14 @@ func (c *Client) call(ctx context.Context, httpMethod, method string, acct provi
 	s := c.signer(acct.Credentials.Token, acct.Credentials.Secret)
 	s.sign(httpMethod, c.baseURL, params, c.nonce(), c.now().Unix())
 
-	body, status, err := c.send(ctx, httpMethod, c.baseURL, params)
+	body, status, wait, err := c.send(ctx, httpMethod, c.baseURL, params)
 	op := opName(method)
 	if err != nil {
 		return c.wrapSendError(op, method, err)
 	}
 	if p := decodeREST(method, body, v); p != nil {
 		p.apiErr.StatusCode = status
+		p.apiErr.Wait = wait
 		if status != http.StatusOK && p.apiErr.Code == 0 && p.apiErr.OAuthProblem == "" {
 			// Not Flickr speaking but something in front of it (a proxy's
 			// error page): its status says more than its body.
@@ -169,7 +170,7 @@ func (c *Client) call(ctx context.Context, httpMethod, method string, acct provi
 		return classified(op, p.kind, p.apiErr)
 	}
 	if status != http.StatusOK {
-		return classified(op, statusKind(status), &APIError{Method: method, StatusCode: status})
+		return classified(op, statusKind(status), &APIError{Method: method, StatusCode: status, Wait: wait})
 	}
 	return nil
 }
@@ -185,8 +186,10 @@ func (c *Client) wrapSendError(op, method string, err error) error {
 	return providers.TransportError("flickr "+op, err)
 }
 
-// send makes one request and reads at most MaxBodyBytes of the answer.
-func (c *Client) send(ctx context.Context, httpMethod, endpoint string, params url.Values) ([]byte, int, error) {
+// send makes one request and reads at most MaxBodyBytes of the answer. It
+// returns the body, the status and the wait the answer's Retry-After asks
+// for (0 without one).
+func (c *Client) send(ctx context.Context, httpMethod, endpoint string, params url.Values) ([]byte, int, time.Duration, error) {
 	var req *http.Request
 	var err error
 	if httpMethod == http.MethodPost {
@@ -198,22 +201,22 @@ func (c *Client) send(ctx context.Context, httpMethod, endpoint string, params u
 		req, err = http.NewRequestWithContext(ctx, httpMethod, endpoint+"?"+params.Encode(), nil)
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.httpc.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
 	if err != nil {
-		return nil, resp.StatusCode, err
+		return nil, resp.StatusCode, 0, err
 	}
 	if len(body) > MaxBodyBytes {
-		return nil, resp.StatusCode, errTooLarge
+		return nil, resp.StatusCode, 0, errTooLarge
 	}
-	return body, resp.StatusCode, nil
+	return body, resp.StatusCode, providers.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()), nil
 }
 
 // secrets are the values no message may contain for a call: the consumer key

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -26,6 +27,9 @@ type APIError struct {
 	OAuthProblem string
 	// StatusCode is the HTTP status of the response.
 	StatusCode int
+	// Wait is how long the response's Retry-After asked callers to wait
+	// before trying again; 0 without one.
+	Wait time.Duration
 }
 
 // Error describes the failure without any credential.
@@ -58,7 +62,14 @@ func (e *APIError) ProviderCode() string {
 	return ""
 }
 
-var _ providers.CodedError = (*APIError)(nil)
+// RetryAfter is the platform's Retry-After advice; it implements
+// providers.RetryAfterError.
+func (e *APIError) RetryAfter() time.Duration { return e.Wait }
+
+var (
+	_ providers.CodedError      = (*APIError)(nil)
+	_ providers.RetryAfterError = (*APIError)(nil)
+)
 
 // Method-specific codes reuse the same small numbers with different meanings,
 // so they are mapped per method (providers.md §1.8); the generic codes 95 and

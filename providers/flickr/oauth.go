@@ -230,7 +230,7 @@ func (c *Client) oauthCall(ctx context.Context, endpoint string, params url.Valu
 	op := "oauth/" + endpoint
 	u := c.oauthURL + "/" + endpoint
 	s.sign(http.MethodGet, u, params, c.nonce(), c.now().Unix())
-	body, status, err := c.send(ctx, http.MethodGet, u, params)
+	body, status, wait, err := c.send(ctx, http.MethodGet, u, params)
 	if err != nil {
 		return nil, c.wrapSendError(op, op, err)
 	}
@@ -238,7 +238,7 @@ func (c *Client) oauthCall(ctx context.Context, endpoint string, params url.Valu
 		return nil, classified(op, oauthProblemKind(p), &APIError{Method: op, OAuthProblem: p, StatusCode: status})
 	}
 	if status != http.StatusOK {
-		return nil, classified(op, statusKind(status), &APIError{Method: op, StatusCode: status})
+		return nil, classified(op, statusKind(status), &APIError{Method: op, StatusCode: status, Wait: wait})
 	}
 	q, err := url.ParseQuery(strings.TrimSpace(string(body)))
 	if err != nil {

@@ -199,7 +199,7 @@ func (c *Client) send(ctx context.Context, svc service, method, path string, q u
 	}
 	secrets := []string{creds.Token, creds.RefreshToken, c.clientSecret}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || looksLikeXMLError(body) {
-		return resp.StatusCode, classify(svc, resp.StatusCode, body, secrets)
+		return resp.StatusCode, withRetryAfter(classify(svc, resp.StatusCode, body, secrets), resp.Header, c.now())
 	}
 	if v == nil {
 		return resp.StatusCode, nil

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/groupgraph/groupgraph/providers"
@@ -48,6 +50,9 @@ type APIError struct {
 	Code string
 	// Message is the platform's message, shortened and made safe to log.
 	Message string
+	// Wait is how long the response's Retry-After asked callers to wait
+	// before trying again; 0 without one.
+	Wait time.Duration
 }
 
 // Error describes the failure without any credential.
@@ -72,7 +77,24 @@ func (e *APIError) ProviderCode() string {
 	return strconv.Itoa(e.Status)
 }
 
-var _ providers.CodedError = (*APIError)(nil)
+// RetryAfter is the platform's Retry-After advice; it implements
+// providers.RetryAfterError.
+func (e *APIError) RetryAfter() time.Duration { return e.Wait }
+
+var (
+	_ providers.CodedError      = (*APIError)(nil)
+	_ providers.RetryAfterError = (*APIError)(nil)
+)
+
+// withRetryAfter records in err's *APIError the wait h's Retry-After asks
+// for, and returns err.
+func withRetryAfter(err error, h http.Header, now time.Time) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Wait = providers.ParseRetryAfter(h.Get("Retry-After"), now)
+	}
+	return err
+}
 
 // classify turns a failed response into one error wrapping its kind and an
 // *APIError.

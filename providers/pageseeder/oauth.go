@@ -155,7 +155,7 @@ func (c *Client) token(ctx context.Context, form url.Values, secret string) (pro
 	}
 	secrets := []string{secret, c.clientSecret}
 	if resp.StatusCode != http.StatusOK {
-		return providers.Credentials{}, classify(svcToken, resp.StatusCode, body, secrets)
+		return providers.Credentials{}, withRetryAfter(classify(svcToken, resp.StatusCode, body, secrets), resp.Header, c.now())
 	}
 	var tr tokenResponse
 	if err := decodeJSON(body, &tr); err != nil {

@@ -189,7 +189,9 @@ func (c *Client) do(ctx context.Context, httpMethod, method string, params url.V
 		if decErr == nil {
 			msg = env.Message
 		}
-		return nil, c.fail(op, method, classify(resp.StatusCode, msg), resp.StatusCode, msg, params)
+		err := c.fail(op, method, classify(resp.StatusCode, msg), resp.StatusCode, msg, params)
+		apiError(err).Wait = providers.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return nil, err
 	}
 	if decErr != nil {
 		return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, decErr.Error(), params)

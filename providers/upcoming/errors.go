@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/groupgraph/groupgraph/providers"
@@ -25,6 +26,9 @@ type APIError struct {
 	// Message is the platform's error@msg, or a description of what was
 	// wrong with a body that could not be read.
 	Message string
+	// Wait is how long the response's Retry-After asked callers to wait
+	// before trying again; 0 without one.
+	Wait time.Duration
 }
 
 // Error reports the status and message. The method name is left to the
@@ -40,7 +44,14 @@ func (e *APIError) Error() string {
 // its documentation lists errors by status.
 func (e *APIError) ProviderCode() string { return strconv.Itoa(e.StatusCode) }
 
-var _ providers.CodedError = (*APIError)(nil)
+// RetryAfter is the platform's Retry-After advice; it implements
+// providers.RetryAfterError.
+func (e *APIError) RetryAfter() time.Duration { return e.Wait }
+
+var (
+	_ providers.CodedError      = (*APIError)(nil)
+	_ providers.RetryAfterError = (*APIError)(nil)
+)
 
 // classify maps a failed call to its domain kind. The status decides where
 // it is unambiguous; otherwise the documented messages do, because the same
