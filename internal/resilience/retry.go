@@ -119,9 +119,8 @@ func call[T any](ctx context.Context, p *Provider, op string, read bool, fn func
 			return zero, err
 		}
 		start := time.Now()
-		res, err := fn(ctx)
+		res, err := try(ctx, fn, done)
 		took := time.Since(start)
-		done(ctx, err)
 		if err == nil || !read || !providers.Retryable(err) || isCircuitOpen(err) || attempt >= p.opts.MaxAttempts {
 			return res, err
 		}
@@ -138,4 +137,22 @@ func call[T any](ctx context.Context, p *Provider, op string, read bool, fn func
 			return res, err
 		}
 	}
+}
+
+// try runs fn once and reports its outcome to the breaker. A panic in fn
+// (a decoder bug an answer triggered) is reported as an outcome the breaker
+// does not count, then goes on up to whoever recovers it: left unreported,
+// a half-open circuit would wait for its probe forever and refuse every
+// call until a restart.
+func try[T any](ctx context.Context, fn func(context.Context) (T, error), done func(context.Context, error)) (res T, err error) {
+	reported := false
+	defer func() {
+		if !reported {
+			done(ctx, errExcluded)
+		}
+	}()
+	res, err = fn(ctx)
+	reported = true
+	done(ctx, err)
+	return res, err
 }
