@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/resilience"
@@ -40,8 +44,16 @@ func newFakePlatforms(t *testing.T, h http.Handler) *fakePlatforms {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	return newFakePlatformsAt(t, srv.URL, 2*time.Second)
+}
+
+// newFakePlatformsAt is newFakePlatforms for an upstream at baseURL, with
+// the per-call timeout given.
+func newFakePlatformsAt(t *testing.T, baseURL string, timeout time.Duration) *fakePlatforms {
+	t.Helper()
+	srv := struct{ URL string }{baseURL}
 	up := func() config.Upstream {
-		return config.Upstream{BaseURL: srv.URL, Timeout: config.Duration(2 * time.Second)}
+		return config.Upstream{BaseURL: srv.URL, Timeout: config.Duration(timeout)}
 	}
 	cfg := config.Providers{
 		Flickr:     &config.Flickr{Upstream: up(), OAuthURL: srv.URL + "/oauth", ConsumerKey: "flickrkey", ConsumerSecret: "FLICKRCONSUMERSECRET"},
@@ -201,4 +213,73 @@ func platformOf(r *http.Request) string {
 		return string(providers.Akana)
 	}
 	return "unknown"
+}
+
+// rawUpstream serves each connection with serve after reading one request,
+// for answers net/http's server will not send. Connections end when the
+// test does.
+func rawUpstream(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					serve(c)
+				}
+			})
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// A platform answering 101 Switching Protocols to a plain request, and then
+// holding the connection, does not hold the call: it fails as unavailable
+// within the per-call timeout, and nothing is left reading the connection.
+func TestASwitchingProtocolsAnswerDoesNotHoldTheCall(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // after the upstream's own cleanup
+	release := make(chan struct{})
+	base := rawUpstream(t, func(c net.Conn) {
+		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		// Held until the client closes the connection, or the test ends.
+		done := make(chan struct{})
+		go func() { _, _ = io.Copy(io.Discard, c); close(done) }()
+		select {
+		case <-done:
+		case <-release:
+		}
+	})
+	defer close(release)
+	fp := newFakePlatformsAt(t, base, 300*time.Millisecond)
+	for _, p := range fp.clients.all {
+		acct := fp.accts[p.Kind()]
+		acct.Credentials.Expiry = time.Time{}
+		got := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, err := p.Memberships(ctx, acct)
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			if !errors.Is(err, providers.ErrUnavailable) {
+				t.Errorf("%s: error = %v, want unavailable", p.Kind(), err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the call outlived its timeout and its deadline", p.Kind())
+		}
+	}
 }

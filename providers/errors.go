@@ -116,6 +116,8 @@ func (e *transportError) Error() string {
 		reason = "no answer before the deadline"
 	case errors.Is(e.cause, context.Canceled):
 		reason = "request cancelled"
+	case errors.Is(e.cause, ErrProtocolSwitch):
+		reason = "answered 101 Switching Protocols"
 	case strings.Contains(e.cause.Error(), "reset"):
 		reason = "connection reset"
 	case strings.Contains(e.cause.Error(), "EOF"):
@@ -269,4 +271,45 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	return min(max(t.Sub(now), 0), maxRetryAfter)
+}
+
+// PlatformHTTPClient returns the copy of c (nil: a zero client) a platform
+// client sends its requests with: redirects are followed only on the same
+// origin (SameOriginRedirects), and a 101 Switching Protocols answer is
+// refused (RefuseProtocolSwitch).
+func PlatformHTTPClient(c *http.Client) *http.Client {
+	cp := SameOriginRedirects(c)
+	cp.Transport = RefuseProtocolSwitch(cp.Transport)
+	return cp
+}
+
+// ErrProtocolSwitch is the transport error of a 101 Switching Protocols
+// answer to a request that asked for no upgrade.
+var ErrProtocolSwitch = errors.New("the platform switched protocols")
+
+// RefuseProtocolSwitch wraps rt (nil: http.DefaultTransport) so that a 101
+// Switching Protocols answer is an error, its connection closed at once.
+// net/http hands such an answer's connection over as the body, and neither
+// the client's timeout nor the request's context bounds reading it any
+// more: a platform answering 101 and then nothing would hold the call for
+// as long as it liked.
+func RefuseProtocolSwitch(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if _, ok := rt.(refuseProtocolSwitch); ok {
+		return rt
+	}
+	return refuseProtocolSwitch{rt}
+}
+
+type refuseProtocolSwitch struct{ next http.RoundTripper }
+
+func (t refuseProtocolSwitch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusSwitchingProtocols {
+		resp.Body.Close()
+		return nil, ErrProtocolSwitch
+	}
+	return resp, err
 }

@@ -92,7 +92,7 @@ type Config struct {
 	// HTTPClient sends the requests; nil means a new client with
 	// DefaultTimeout. Resilience layers wrap its Transport. The client uses
 	// a shallow copy that follows redirects only to the same scheme and host
-	// (providers.SameOriginRedirects).
+	// (providers.PlatformHTTPClient).
 	HTTPClient *http.Client
 	// RenewBefore is how long before its end a session is renewed; zero
 	// means DefaultRenewBefore.
@@ -154,7 +154,7 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultTimeout}
 	}
-	c.http = providers.SameOriginRedirects(c.http)
+	c.http = providers.PlatformHTTPClient(c.http)
 	if c.renewBefore <= 0 {
 		c.renewBefore = DefaultRenewBefore
 	}

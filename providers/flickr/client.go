@@ -48,7 +48,7 @@ type Config struct {
 	// HTTPClient sends the requests, so that a resilience layer can wrap its
 	// transport. Nil means a new client with DefaultTimeout. The client uses
 	// a shallow copy that follows redirects only to the same scheme and host
-	// (providers.SameOriginRedirects).
+	// (providers.PlatformHTTPClient).
 	HTTPClient *http.Client
 	// MaxConcurrency bounds GroupsByID's parallel calls; 0 means
 	// DefaultMaxConcurrency.
@@ -98,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 	if c.httpc == nil {
 		c.httpc = &http.Client{Timeout: DefaultTimeout}
 	}
-	c.httpc = providers.SameOriginRedirects(c.httpc)
+	c.httpc = providers.PlatformHTTPClient(c.httpc)
 	if c.maxConc <= 0 {
 		c.maxConc = DefaultMaxConcurrency
 	}

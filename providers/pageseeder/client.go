@@ -58,7 +58,7 @@ type Config struct {
 	// HTTPClient sends every request; nil means a new client with a 10 s
 	// timeout. Pass one to wrap its transport (resilience, telemetry). The
 	// client uses a shallow copy that follows redirects only to the same
-	// scheme and host (providers.SameOriginRedirects).
+	// scheme and host (providers.PlatformHTTPClient).
 	HTTPClient *http.Client
 	// Credentials is told when the client refreshes an account's token, so
 	// that the store can keep it. May be nil.
@@ -128,7 +128,7 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: defaultTimeout}
 	}
-	c.http = providers.SameOriginRedirects(c.http)
+	c.http = providers.PlatformHTTPClient(c.http)
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -65,9 +65,9 @@ type Config struct {
 	// format they come in either way.
 	XML bool
 	// HTTPClient sends the requests. Default: a client with DefaultTimeout.
-	// The client uses a shallow copy that does not follow redirects: a 301 is
-	// the gateway's "group merged" answer, and following a redirect would send
-	// the api_key and token to another URL.
+	// The client uses a shallow copy (providers.PlatformHTTPClient) that does
+	// not follow redirects: a 301 is the gateway's "group merged" answer, and
+	// following a redirect would send the api_key and token to another URL.
 	HTTPClient *http.Client
 }
 
@@ -116,9 +116,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := &http.Client{Timeout: DefaultTimeout}
 	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient
-		hc = &copied
+		hc = cfg.HTTPClient
 	}
+	hc = providers.PlatformHTTPClient(hc)
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{
 		base:     base,
