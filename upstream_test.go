@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -280,6 +282,79 @@ func TestASwitchingProtocolsAnswerDoesNotHoldTheCall(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: the call outlived its timeout and its deadline", p.Kind())
+		}
+	}
+}
+
+// A platform whose error message echoes the request as it went over the
+// wire (percent-encoded in a URL or a form) does not get a credential of
+// the request into the error groupgraph reports.
+func TestEchoedCredentialsAreRedactedEncodedToo(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string // every credential the platforms were sent
+	fp := newFakePlatforms(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		var creds []string
+		for _, k := range []string{"oauth_signature", "oauth_token", "token", "api_key", "client_secret", "refresh_token"} {
+			if v := r.Form.Get(k); v != "" {
+				creds = append(creds, v)
+			}
+		}
+		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			creds = append(creds, v)
+		}
+		for _, c := range r.Cookies() {
+			creds = append(creds, c.Value)
+		}
+		mu.Lock()
+		sent = append(sent, creds...)
+		mu.Unlock()
+		var echo []string
+		for _, c := range creds {
+			echo = append(echo, url.QueryEscape(c))
+		}
+		msg := "rejected " + strings.Join(echo, " ")
+		w.Header().Set("Content-Type", "application/json")
+		switch platformOf(r) {
+		case string(providers.Flickr):
+			_, _ = fmt.Fprintf(w, `{"stat":"fail","code":98,"message":%q}`, msg)
+		case string(providers.Upcoming):
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = fmt.Fprintf(w, `{"rsp":{"stat":"fail","error":{"msg":%q}}}`, msg)
+		case string(providers.PageSeeder):
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = fmt.Fprintf(w, `{"error":"invalid_grant","error_description":%q,"id":"0x0201","message":%q}`, msg, msg)
+		default:
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, msg)
+		}
+	}))
+	accts := fp.accts
+	// Credentials with characters a URL or a form escapes.
+	f := accts[providers.Flickr]
+	f.Credentials.Token = "72157600000000001-FLICKR+TOKEN/="
+	accts[providers.Flickr] = f
+	u := accts[providers.Upcoming]
+	u.Credentials.Token = "upcoming+token/with=signs"
+	accts[providers.Upcoming] = u
+	p := accts[providers.PageSeeder]
+	p.Credentials.RefreshToken = "ps+refresh/token=="
+	accts[providers.PageSeeder] = p
+	for _, pr := range fp.clients.all {
+		_, err := pr.Memberships(context.Background(), accts[pr.Kind()])
+		if err == nil {
+			t.Fatalf("%s: no error", pr.Kind())
+		}
+		mu.Lock()
+		creds := append([]string(nil), sent...)
+		mu.Unlock()
+		for _, c := range creds {
+			for _, form := range []string{c, url.QueryEscape(c)} {
+				if len(c) >= 8 && strings.Contains(err.Error(), form) {
+					t.Errorf("%s: error %q contains the credential %q", pr.Kind(), err, form)
+				}
+			}
 		}
 	}
 }

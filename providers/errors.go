@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -312,4 +313,19 @@ func (t refuseProtocolSwitch) RoundTrip(r *http.Request) (*http.Response, error)
 		return nil, ErrProtocolSwitch
 	}
 	return resp, err
+}
+
+// Redact replaces in msg every secret of at least four bytes, as it is and
+// as a URL or a form encodes it, with "[redacted]": a platform that echoes
+// the request back quotes it as it went over the wire.
+func Redact(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue
+		}
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			msg = strings.ReplaceAll(msg, form, "[redacted]")
+		}
+	}
+	return msg
 }

@@ -100,11 +100,7 @@ func decodeAPIError(status int, contentType string, body []byte, secrets ...stri
 // sanitize makes upstream text safe to put into an error message: secrets
 // redacted, control characters flattened, length bounded.
 func sanitize(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
+	s = providers.Redact(s, secrets...)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == unicode.ReplacementChar {
 			return ' '

@@ -166,11 +166,7 @@ const maxMessage = 200
 // so that a hostile or echoing upstream cannot make a credential reach an
 // error string.
 func scrub(msg string, secrets ...string) string {
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
+	msg = providers.Redact(msg, secrets...)
 	msg = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '

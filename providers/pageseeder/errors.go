@@ -322,11 +322,7 @@ func formatCode(n uint32) string { return fmt.Sprintf("0x%04X", n) }
 // safeMessage makes an upstream message fit for an error string: without
 // the request's secrets, without control characters, and short.
 func safeMessage(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
+	msg = providers.Redact(msg, secrets...)
 	msg = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '

@@ -139,11 +139,7 @@ var longHex = regexp.MustCompile(`[0-9A-Fa-f]{24,}`)
 // and anything token-shaped are redacted, control characters become spaces,
 // and the result is cut to maxMessage runes.
 func sanitize(msg string, secrets ...string) string {
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
+	msg = providers.Redact(msg, secrets...)
 	msg = longHex.ReplaceAllString(msg, "[redacted]")
 	msg = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == unicode.ReplacementChar {

@@ -1,6 +1,7 @@
 package providers_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -32,5 +33,22 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := providers.ParseRetryAfter(c.in, now); got != c.want {
 			t.Errorf("ParseRetryAfter(%q) = %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	const secret = "ab+cd/ef=="
+	for _, msg := range []string{
+		"got ab+cd/ef== here",
+		"got ab%2Bcd%2Fef%3D%3D here",
+		"got ab+cd%2Fef==here",
+	} {
+		got := providers.Redact(msg, secret, "xyz")
+		if got == msg || !strings.Contains(got, "[redacted]") {
+			t.Errorf("Redact(%q) = %q, want the secret redacted", msg, got)
+		}
+	}
+	if got := providers.Redact("key xyz", "xyz"); got != "key xyz" {
+		t.Errorf("Redact redacted a secret shorter than four bytes: %q", got)
 	}
 }
