@@ -80,6 +80,12 @@ func (c *Client) refresh(ctx context.Context, acct providers.Account, stale prov
 	c.flights[key] = f
 	c.mu.Unlock()
 
+	// The refresh keeps the caller's deadline but not its cancellation: the
+	// platform rotates the refresh token as soon as it gets the request, so
+	// an answer abandoned because the caller gave up would leave the account
+	// with a spent refresh token, to be linked again.
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	f.creds, f.err = c.refreshToken(ctx, stale.RefreshToken)
 
 	c.mu.Lock()
@@ -98,6 +104,16 @@ func (c *Client) refresh(ctx context.Context, acct providers.Account, stale prov
 		_ = c.sink.CredentialsRenewed(ctx, renewed, f.creds)
 	}
 	return f.creds, f.err
+}
+
+// detach returns a context with ctx's values and deadline that its
+// cancellation does not end.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, dl)
+	}
+	return d, func() {}
 }
 
 // refreshToken spends a refresh token at the token endpoint. A server that
