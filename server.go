@@ -178,6 +178,9 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 		a.close()
 		return nil, errNoProviders
 	}
+	for _, key := range cfg.Providers.Cleartext() {
+		logger.Warn("a platform is reached over plain http: the credentials sent to it can be read on the way", "setting", key)
+	}
 	var st *store.DB
 	var err error
 	if sb != nil {

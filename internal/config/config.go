@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -549,6 +550,40 @@ func parseFaults(s string) (map[providers.Kind]float64, error) {
 		out[k] = r
 	}
 	return out, nil
+}
+
+// Cleartext lists the settings that send a platform's credentials (tokens,
+// cookies, passwords, client secrets) over plain http to a host other than
+// this machine, as "providers.<name>.<key>". They work, which tests and
+// private networks need, but anyone on the path can read what they carry.
+func (p Providers) Cleartext() []string {
+	var out []string
+	check := func(key, raw string) {
+		u, err := url.Parse(raw)
+		if raw == "" || err != nil || u.Scheme != "http" {
+			return
+		}
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return
+		}
+		out = append(out, "providers."+key)
+	}
+	if c := p.Flickr; c != nil {
+		check("flickr.base_url", c.BaseURL)
+		check("flickr.oauth_url", c.OAuthURL)
+	}
+	if c := p.Upcoming; c != nil {
+		check("upcoming.base_url", c.BaseURL)
+	}
+	if c := p.PageSeeder; c != nil {
+		check("pageseeder.base_url", c.BaseURL)
+		check("pageseeder.token_url", c.TokenURL)
+	}
+	if c := p.Akana; c != nil {
+		check("akana.base_url", c.BaseURL)
+	}
+	return out
 }
 
 // validate refuses the platform settings no client could use. Zero means

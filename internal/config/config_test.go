@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,22 @@ func TestSandboxShapingNeedsTheSandbox(t *testing.T) {
 	cfg, err := config.Load([]string{"-sandbox", "-sandbox-latency", "20ms", "-sandbox-faults", "flickr=0.5"}, env(nil), io.Discard)
 	if err != nil || time.Duration(cfg.SandboxLatency) != 20*time.Millisecond {
 		t.Errorf("with -sandbox: %v, latency %v", err, time.Duration(cfg.SandboxLatency))
+	}
+}
+
+// Plain http to another host is named, so that the server can warn that
+// credentials cross the network readable; loopback and https are not.
+func TestCleartextNamesPlainHTTPToOtherHosts(t *testing.T) {
+	p := config.Providers{
+		Flickr:     &config.Flickr{Upstream: config.Upstream{BaseURL: "https://api.flickr.com/services/rest"}, OAuthURL: "http://www.flickr.com/services/oauth"},
+		Upcoming:   &config.Upcoming{Upstream: config.Upstream{BaseURL: "http://127.0.0.1:9000/services/rest/"}},
+		PageSeeder: &config.PageSeeder{Upstream: config.Upstream{BaseURL: "http://localhost:8282/ps"}, TokenURL: "http://ps.example/token"},
+		Akana:      &config.Akana{Upstream: config.Upstream{BaseURL: "http://[::1]:8443"}},
+	}
+	got := p.Cleartext()
+	want := []string{"providers.flickr.oauth_url", "providers.pageseeder.token_url"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Cleartext() = %v, want %v", got, want)
 	}
 }
 
