@@ -80,6 +80,9 @@ func TestTheFlickrBudgetIsNeverExceeded(t *testing.T) {
 	if r.RateLimited == 0 {
 		t.Errorf("no request was refused with PROVIDER_RATE_LIMITED; the load did not exceed the budget (%d calls)", r.Calls)
 	}
+	if r.WithoutRetryAfter > 0 {
+		t.Errorf("%d PROVIDER_RATE_LIMITED errors did not say when to retry (extensions.retryAfter)", r.WithoutRetryAfter)
+	}
 }
 
 // The ceiling scenario's two stand-ins do what BENCHMARKS.md says they do:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -87,6 +88,11 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		if pc := providers.ProviderCode(err); pc != "" {
 			out.Extensions["providerCode"] = pc
 		}
+	}
+	if wait := providers.RetryAfter(err); wait > 0 && (code == codeProviderRateLimited || code == codeProviderUnavailable) {
+		// Whole seconds, rounded up, as HTTP's Retry-After: the platform's
+		// own advice, or when groupgraph's call budget refills.
+		out.Extensions["retryAfter"] = int((wait + time.Second - 1) / time.Second)
 	}
 	return out
 }

@@ -87,9 +87,11 @@ type BudgetResult struct {
 	// Allowed is the most the budget may let through during the run: the
 	// full bucket plus what refilled while it ran.
 	Allowed int
-	// RateLimited counts the requests that got PROVIDER_RATE_LIMITED.
-	RateLimited int
-	Elapsed     time.Duration
+	// RateLimited counts the requests that got PROVIDER_RATE_LIMITED;
+	// WithoutRetryAfter those of their errors that did not say, in
+	// extensions.retryAfter, when to try again.
+	RateLimited, WithoutRetryAfter int
+	Elapsed                        time.Duration
 }
 
 // Budget runs a load of memberships-with-details queries against the
@@ -132,15 +134,19 @@ func Budget(ctx context.Context, build Build, limit, requests int) (BudgetResult
 				if err != nil {
 					continue
 				}
-				limited := false
+				limited, silent := false, 0
 				for _, e := range r.Errors {
 					if e.Extensions["code"] == "PROVIDER_RATE_LIMITED" {
 						limited = true
+						if wait, _ := e.Extensions["retryAfter"].(float64); wait <= 0 {
+							silent++
+						}
 					}
 				}
 				if limited {
 					mu.Lock()
 					res.RateLimited++
+					res.WithoutRetryAfter += silent
 					mu.Unlock()
 				}
 			}
