@@ -120,6 +120,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serve(ctx, srv, ln, time.Duration(cfg.ShutdownTimeout), logger)
 }
 
+// withDefaultURLs returns the platforms' settings with each URL left empty
+// replaced by the one the client falls back to, so that a check of where
+// the credentials go sees Upcoming's plain-http default too.
+func withDefaultURLs(p config.Providers) config.Providers {
+	if c := p.Upcoming; c != nil && c.BaseURL == "" {
+		u := *c
+		u.BaseURL = upcoming.DefaultBaseURL
+		p.Upcoming = &u
+	}
+	return p
+}
+
 // app is the wired program. Its handler can be swapped whole, which is how
 // the sandbox's reset rebuilds the clients over freshly seeded simulators.
 type app struct {
@@ -178,7 +190,7 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 		a.close()
 		return nil, errNoProviders
 	}
-	for _, key := range cfg.Providers.Cleartext() {
+	for _, key := range withDefaultURLs(cfg.Providers).Cleartext() {
 		logger.Warn("a platform is reached over plain http: the credentials sent to it can be read on the way", "setting", key)
 	}
 	var st *store.DB

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/groupgraph/groupgraph/internal/config"
 )
 
 // syncBuffer is a bytes.Buffer safe for run's writes and the test's reads.
@@ -316,5 +319,22 @@ func TestAccountsCanBeLinkedInTheSandbox(t *testing.T) {
 				t.Fatalf("the flow ended at %s, want ?linked=%s", resp.Request.URL, p)
 			}
 		})
+	}
+}
+
+// Upcoming's default base_url is plain http to another host: left at the
+// default, it must be warned about like one written into the file.
+func TestAPlatformLeftAtAPlainHTTPDefaultIsWarnedAbout(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Providers.Upcoming = &config.Upcoming{APIKey: "key"}
+	var logs syncBuffer
+	a, err := newApp(t.Context(), cfg, envOf(), slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	if !strings.Contains(logs.String(), `"setting":"providers.upcoming.base_url"`) {
+		t.Errorf("no warning naming providers.upcoming.base_url:\n%s", logs.String())
 	}
 }
