@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,18 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (simulators, server and clients) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for _, f := range []struct {
+		name, value string
+		known       []string
+	}{
+		{"scenario", *scenario, []string{"load", "same-group", "budget", "growth", "ceiling", "all"}},
+		{"cache", *cache, []string{"on", "off", "both"}},
+		{"query", *query, []string{"details", "list"}},
+	} {
+		if !slices.Contains(f.known, f.value) {
+			return fmt.Errorf("-%s: %q is not one of %s", f.name, f.value, strings.Join(f.known, ", "))
+		}
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

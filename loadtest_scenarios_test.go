@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"reflect"
 	"testing"
@@ -123,5 +124,20 @@ func TestTheCeilingScenarioComparesLikeWithLike(t *testing.T) {
 	}
 	if n := rows[0].Report.Nodes; len(n) != 4 {
 		t.Errorf("groupgraph's answer holds memberships of %d platforms, want 4: %v", len(n), n)
+	}
+}
+
+// A mistyped value must stop `groupgraph load`, not run nothing (or another
+// mode) and exit 0 as if it had measured what was asked.
+func TestLoadRefusesValuesItDoesNotKnow(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scenario", "ceilling"},
+		{"-scenario", "same-group", "-cache", "warm"},
+		{"-scenario", "same-group", "-query", "detail"},
+	} {
+		var out bytes.Buffer
+		if err := runLoad(t.Context(), args, &out); err == nil {
+			t.Errorf("groupgraph load %v: no error; printed:\n%s", args, out.String())
+		}
 	}
 }
