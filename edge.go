@@ -216,11 +216,6 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	return nil
 }
 
-// importPersisted is the body of `groupgraph persisted import FILE`: it
-// loads a client's Apollo or Relay manifest into the Redis that redis_url
-// names, where entries never expire and every instance sees them. Without
-// Redis there is nothing lasting to import into: list the manifest under
-// safelist_manifests instead, which loads it at every start.
 // runPersisted is `groupgraph persisted import FILE [flags]`: it loads a
 // client's persisted-query manifest (Apollo or Relay) into the Redis every
 // instance reads, where its documents never expire.
@@ -240,7 +235,9 @@ func runPersisted(ctx context.Context, args []string, getenv func(string) string
 	return nil
 }
 
-// importPersisted loads one manifest into the shared Redis.
+// importPersisted loads one manifest into the shared Redis. Without Redis
+// there is nothing lasting to import into: list the manifest under
+// safelist_manifests instead, which loads it at every start.
 func importPersisted(ctx context.Context, cfg config.Config, path string) (int, error) {
 	if cfg.RedisURL == "" {
 		return 0, errors.New("persisted import needs redis_url (env REDIS_URL); without Redis, list the manifest under safelist_manifests")
