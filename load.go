@@ -31,7 +31,16 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.Int("clients", 50, "concurrent clients")
 	requests := fs.Int("requests", 2000, "requests in all")
 	latency := fs.Duration("latency", 20*time.Millisecond, "latency every simulated platform adds to each answer")
-	jitter := fs.Duration("jitter", -1, "random extra latency, uniform in [0, jitter] (default a quarter of -latency)")
+	var jitterSet bool
+	jitter := new(time.Duration)
+	fs.Func("jitter", "random extra `duration`, uniform in [0, jitter] (default a quarter of -latency)", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("not a duration of zero or more: %q", v)
+		}
+		*jitter, jitterSet = d, true
+		return nil
+	})
 	memberships := fs.Int("memberships", 25, "memberships per platform of the viewer")
 	query := fs.String("query", "details", "details (memberships with detail-only fields) or list (list fields only)")
 	cache := fs.String("cache", "both", "shared details cache: on (warm), off (cold), or both")
@@ -65,7 +74,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if *jitter < 0 {
+	if !jitterSet {
 		*jitter = *latency / 4
 	}
 	if *smoke {
