@@ -1511,7 +1511,7 @@ var sources = []*ast.Source{
   the caller's existing Akana link. Wrong credentials come back as a
   ` + "`" + `PROVIDER_AUTH_FAILED` + "`" + ` error.
   """
-  linkAkanaAccount(input: LinkAkanaAccountInput!): LinkAccountPayload!
+  linkAkanaAccount("The Akana credentials to log in with once." input: LinkAkanaAccountInput!): LinkAccountPayload!
 
   """
   Removes one of the caller's linked accounts and the credentials groupgraph
@@ -1519,7 +1519,7 @@ var sources = []*ast.Source{
   The platform's own authorization (e.g. a Flickr app grant) is not revoked;
   the caller can revoke it on the platform.
   """
-  unlinkAccount(input: UnlinkAccountInput!): UnlinkAccountPayload!
+  unlinkAccount("Which linked account to remove." input: UnlinkAccountInput!): UnlinkAccountPayload!
 }
 
 "The Akana credentials to link with. They are used once, to log in."
@@ -1700,14 +1700,23 @@ type FlickrThrottle {
 
 "The content a Flickr group's pool accepts."
 type FlickrRestrictions {
+  "Whether the pool accepts photos (` + "`" + `photos_ok` + "`" + `)."
   photosOk: Boolean!
+  "Whether the pool accepts videos (` + "`" + `videos_ok` + "`" + `)."
   videosOk: Boolean!
+  "Whether the pool accepts images other than photos (` + "`" + `images_ok` + "`" + `)."
   imagesOk: Boolean!
+  "Whether the pool accepts screenshots (` + "`" + `screens_ok` + "`" + `)."
   screensOk: Boolean!
+  "Whether the pool accepts art and illustration (` + "`" + `art_ok` + "`" + `)."
   artOk: Boolean!
+  "Whether the pool accepts virtual photos (` + "`" + `virtual_ok` + "`" + `)."
   virtualOk: Boolean!
+  "Whether the pool accepts content of Flickr's ` + "`" + `safe` + "`" + ` level (` + "`" + `safe_ok` + "`" + `)."
   safeOk: Boolean!
+  "Whether the pool accepts content of Flickr's ` + "`" + `moderate` + "`" + ` level (` + "`" + `moderate_ok` + "`" + `)."
   moderateOk: Boolean!
+  "Whether the pool accepts content of Flickr's ` + "`" + `restricted` + "`" + ` level (` + "`" + `restricted_ok` + "`" + `)."
   restrictedOk: Boolean!
   "Whether pool photos must be geotagged."
   hasGeo: Boolean!
@@ -1715,8 +1724,11 @@ type FlickrRestrictions {
 
 "A Flickr group's names for its roles."
 type FlickrRoleNames {
+  "What the group calls its members."
   member: String!
+  "What the group calls its moderators."
   moderator: String!
+  "What the group calls its administrators."
   admin: String!
 }
 
@@ -1792,7 +1804,9 @@ type AkanaGroupDetails {
 
 "An RSS category: a value and the domain it belongs to."
 type AkanaCategory {
+  "The category's value, e.g. ` + "`" + `group` + "`" + `."
   value: String!
+  "The category's domain, e.g. ` + "`" + `uddi:soa.com:resourcetype` + "`" + `."
   domain: String!
 }
 
@@ -2105,13 +2119,13 @@ type Query {
   A user on one platform, by the platform's own identifier. Fields other than
   the identifiers are known only for the caller's own linked accounts.
   """
-  user(provider: Provider!, "The platform's user ID: a Flickr NSID, an Upcoming user ID, a PageSeeder member ID, an Akana user ID." providerId: String!): User
+  user("The platform the user is on." provider: Provider!, "The platform's user ID: a Flickr NSID, an Upcoming user ID, a PageSeeder member ID, an Akana user ID." providerId: String!): User
 
   """
   A group on one platform, by the platform's own identifier, looked up with the
   caller's linked account on that platform.
   """
-  group(provider: Provider!, "The platform's group ID: a Flickr NSID, an Upcoming or PageSeeder numeric ID, an Akana group GUID." providerId: String!): Group
+  group("The platform hosting the group." provider: Provider!, "The platform's group ID: a Flickr NSID, an Upcoming or PageSeeder numeric ID, an Akana group GUID." providerId: String!): Group
 
   "The platforms this server is configured for, with what each supports."
   providers: [ProviderInfo!]!
@@ -2125,7 +2139,7 @@ type Mutation {
   come back in the payload's ` + "`" + `errors` + "`" + `; platform failures come back as GraphQL
   errors.
   """
-  leaveGroup(input: LeaveGroupInput!): LeaveGroupPayload!
+  leaveGroup("Which group to leave, and how." input: LeaveGroupInput!): LeaveGroupPayload!
 }
 
 """
@@ -2148,11 +2162,11 @@ type Viewer {
   ` + "`" + `incompleteProviders` + "`" + `.
   """
   memberships(
-    "Returns the first n memberships after ` + "`" + `after` + "`" + ` (1 to 100)."
+    "Returns the first n memberships after ` + "`" + `after` + "`" + ` (0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given)."
     first: Int
     "A cursor from a previous page's ` + "`" + `endCursor` + "`" + `."
     after: String
-    "Returns the last n memberships before ` + "`" + `before` + "`" + ` (1 to 100)."
+    "Returns the last n memberships before ` + "`" + `before` + "`" + ` (0 to 100)."
     last: Int
     "A cursor from a previous page's ` + "`" + `startCursor` + "`" + `."
     before: String
@@ -2167,11 +2181,11 @@ type Viewer {
   list them (see ` + "`" + `ProviderCapabilities.visibleGroups` + "`" + `).
   """
   visibleGroups(
-    "Returns the first n groups after ` + "`" + `after` + "`" + ` (1 to 100)."
+    "Returns the first n groups after ` + "`" + `after` + "`" + ` (0 to 100; 50 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given)."
     first: Int
     "A cursor from a previous page's ` + "`" + `endCursor` + "`" + `."
     after: String
-    "Returns the last n groups before ` + "`" + `before` + "`" + ` (1 to 100)."
+    "Returns the last n groups before ` + "`" + `before` + "`" + ` (0 to 100)."
     last: Int
     "A cursor from a previous page's ` + "`" + `startCursor` + "`" + `."
     before: String
