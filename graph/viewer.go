@@ -54,7 +54,7 @@ func membershipsConnection(ctx context.Context, a pageArgs, filter *model.Member
 	}
 	keys := make([]sortKey, len(all))
 	for i, m := range all {
-		keys[i] = membershipKey(m, order, orderName)
+		keys[i] = membershipKey(m, order, orderName, desc)
 	}
 	idx := make([]int, len(all))
 	for i := range idx {
@@ -135,14 +135,22 @@ func keepMembership(m providers.Membership, f *model.MembershipFilter) bool {
 	return true
 }
 
-// noDate sorts after every formatted time.
-const noDate = "\uffff"
+// noDate sorts after every formatted time, and noDateDesc before every
+// one, so that memberships without a date come last in either direction
+// (a descending list is the ascending one reversed).
+const (
+	noDate     = "\uffff"
+	noDateDesc = ""
+)
 
-func membershipKey(m providers.Membership, order model.MembershipOrderField, orderName string) sortKey {
+func membershipKey(m providers.Membership, order model.MembershipOrderField, orderName string, desc bool) sortKey {
 	k := sortKey{Order: orderName, Provider: providerRank(m.Provider), ID: m.Group.ID + "/" + m.UserID}
 	switch order {
 	case model.MembershipOrderFieldJoinedAt:
 		k.Value = noDate
+		if desc {
+			k.Value = noDateDesc
+		}
 		if m.JoinedAt != nil {
 			k.Value = m.JoinedAt.UTC().Format("2006-01-02T15:04:05.000000000Z")
 		}
