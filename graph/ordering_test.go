@@ -70,3 +70,27 @@ func TestMembershipsWithoutADateComeLastInBothDirections(t *testing.T) {
 		})
 	}
 }
+
+func TestACursorFromAnotherConnectionIsRefused(t *testing.T) {
+	f := newFixture(t, 0)
+	var m membershipsData
+	f.post(`{ viewer { memberships(first: 1) { edges { cursor } } } }`, nil).mustSucceed(t).decode(t, &m)
+	var g struct {
+		Viewer struct {
+			VisibleGroups struct{ Edges []struct{ Cursor string } }
+		}
+	}
+	f.post(`{ viewer { visibleGroups(first: 1) { edges { cursor } } } }`, nil).mustSucceed(t).decode(t, &g)
+	cases := map[string]string{
+		"a visibleGroups cursor in memberships": `memberships(first: 3, after: "` + g.Viewer.VisibleGroups.Edges[0].Cursor + `")`,
+		"a memberships cursor in visibleGroups": `visibleGroups(first: 3, after: "` + m.Viewer.Memberships.Edges[0].Cursor + `")`,
+	}
+	for name, field := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := f.post(`{ viewer { `+field+` { totalCount } } }`, nil)
+			if len(r.Errors) != 1 || r.code(0) != "BAD_USER_INPUT" {
+				t.Fatalf("data %s, errors %+v; want one BAD_USER_INPUT, not a page placed by another list's item", r.Data, r.Errors)
+			}
+		})
+	}
+}

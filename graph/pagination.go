@@ -20,9 +20,11 @@ type pageArgs struct {
 	after, before *string
 }
 
-// sortKey places an item in an ordered list: the ordering's value, then the
-// platform's position, then the item's native ID, so that keys are unique and
-// a cursor still finds its place after the item it names has gone.
+// sortKey places an item in an ordered list: the list and ordering it
+// belongs to (Order, unique across connections), the ordering's value,
+// then the platform's position, then the item's native ID, so that keys
+// are unique and a cursor still finds its place after the item it names
+// has gone.
 type sortKey struct {
 	Order    string `json:"o"`
 	Value    string `json:"v"`
@@ -55,7 +57,7 @@ func decodeCursor(s, order string) (sortKey, error) {
 		return sortKey{}, userError(codeBadUserInput, fmt.Sprintf("invalid cursor %q", truncate(s, 40)))
 	}
 	if k.Order != order {
-		return sortKey{}, userError(codeBadUserInput, "the cursor comes from a list in another order")
+		return sortKey{}, userError(codeBadUserInput, "the cursor comes from another list, or from this one in another order")
 	}
 	return k, nil
 }

@@ -164,7 +164,8 @@ func membershipKey(m providers.Membership, order model.MembershipOrderField, ord
 
 // visibleGroupsConnection lists the groups the viewer may join, by name.
 func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.Kind) (*GroupConnection, error) {
-	const order = "NAME"
+	// Not memberships' "NAME": a cursor names a place in one list only.
+	const order = "VISIBLE_GROUPS_NAME"
 	if err := a.validate(order); err != nil {
 		return nil, err
 	}
