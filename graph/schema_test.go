@@ -3,6 +3,9 @@ package graph_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/groupgraph/groupgraph/providers"
 )
 
 // TestEverySchemaElementIsDescribed reads the schema as the playground's
@@ -74,5 +77,28 @@ func TestAPageOfNoItemsIsAccepted(t *testing.T) {
 	m := d.Viewer.Memberships
 	if m.TotalCount != 10 || len(m.Edges) != 0 || !m.PageInfo.HasNextPage || m.PageInfo.StartCursor != nil || m.PageInfo.EndCursor != nil {
 		t.Fatalf("first: 0 gave %+v, want no edges, null cursors, hasNextPage and the total", m)
+	}
+}
+
+func TestTimesAreServedInUTC(t *testing.T) {
+	f := newFixture(t, 0)
+	// PageSeeder and Akana send offsets (PageSeeder's seed has +11:00),
+	// Upcoming's gateway the server's local time.
+	sydney := time.FixedZone("AEDT", 11*60*60)
+	f.mem[providers.PageSeeder].AddGroup(providers.Group{ID: "ps-sydney", Name: "Sydney", CreatedAt: ptr(time.Date(2014, 12, 1, 9, 0, 0, 0, sydney))})
+	f.mem[providers.PageSeeder].Join("ps-sydney", "me-pageseeder", providers.RoleMember, time.Date(2015, 1, 7, 13, 49, 39, 0, sydney))
+	var d struct {
+		Viewer struct {
+			Memberships struct {
+				Nodes []struct {
+					JoinedAt string
+					Group    struct{ CreatedAt string }
+				}
+			}
+		}
+	}
+	f.post(`{ viewer { memberships(first: 1, filter: {nameContains: "Sydney"}) { nodes { joinedAt group { createdAt } } } } }`, nil).mustSucceed(t).decode(t, &d)
+	if n := d.Viewer.Memberships.Nodes; len(n) != 1 || n[0].JoinedAt != "2015-01-07T02:49:39Z" || n[0].Group.CreatedAt != "2014-11-30T22:00:00Z" {
+		t.Fatalf("times = %+v; want RFC 3339 in UTC (2015-01-07T02:49:39Z, 2014-11-30T22:00:00Z) as the Time scalar says", n)
 	}
 }
