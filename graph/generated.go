@@ -2136,10 +2136,11 @@ type Mutation {
   """
   Leaves a group on the platform that hosts it. Expected refusals (not a
   member, group not found, not permitted, not supported, inherited membership)
-  come back in the payload's ` + "`" + `errors` + "`" + `; platform failures come back as GraphQL
-  errors.
+  come back in the payload's ` + "`" + `errors` + "`" + `; a malformed ID or a platform failure
+  is a GraphQL error and this field is null, while the other mutations of the
+  request keep their results.
   """
-  leaveGroup("Which group to leave, and how." input: LeaveGroupInput!): LeaveGroupPayload!
+  leaveGroup("Which group to leave, and how." input: LeaveGroupInput!): LeaveGroupPayload
 }
 
 """
@@ -5478,10 +5479,10 @@ func (ec *executionContext) _Mutation_leaveGroup(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *LeaveGroupPayload) graphql.Marshaler {
-			return ec.marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx, selections, v)
+			return ec.marshalOLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_leaveGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9772,7 +9773,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_leaveGroup(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "linkAkanaAccount":
@@ -11064,14 +11065,6 @@ func (ec *executionContext) unmarshalNLeaveGroupInput2githubᚗcomᚋgroupgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, v *LeaveGroupPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LeaveGroupPayload!")
-		return graphql.Null
-	}
-	return ec._LeaveGroupPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LinkAccountPayload!")
@@ -11667,6 +11660,13 @@ var (
 		providers.JoinInvitationOnly: "INVITATION_ONLY",
 	}
 )
+
+func (ec *executionContext) marshalOLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐLeaveGroupPayload(ctx context.Context, sel ast.SelectionSet, v *LeaveGroupPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LeaveGroupPayload(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx context.Context, sel ast.SelectionSet, v *Membership) graphql.Marshaler {
 	if v == nil {

@@ -621,3 +621,29 @@ func sameSet(a, b []string) bool {
 	}
 	return true
 }
+
+func TestAFailedLeaveKeepsTheOtherLeavesOfTheRequest(t *testing.T) {
+	f := newFixture(t, 0)
+	f.mem[providers.Upcoming].FailWith(providertest.MethodLeaveGroup, fmt.Errorf("upcoming group.leave: %w", providers.ErrUnavailable))
+	r := f.post(`mutation($a: ID!, $b: ID!) {
+	  a: leaveGroup(input: {groupId: $a, clientMutationId: "a"}) { clientMutationId errors { code } membership { status } }
+	  b: leaveGroup(input: {groupId: $b, clientMutationId: "b"}) { clientMutationId errors { code } membership { status } }
+	}`, map[string]any{"a": encodeRaw("gg1:flickr:Group:flickr-1"), "b": encodeRaw("gg1:upcoming:Group:upcoming-1")})
+	var d struct {
+		A, B *struct {
+			ClientMutationID string
+			Errors           []struct{ Code string }
+			Membership       *struct{ Status string }
+		}
+	}
+	r.decode(t, &d)
+	if d.A == nil || d.A.ClientMutationID != "a" || len(d.A.Errors) != 0 || d.A.Membership == nil || d.A.Membership.Status != "REMOVED" {
+		t.Fatalf("data %s: the Flickr leave happened, but its payload was lost", r.Data)
+	}
+	if d.B != nil || len(r.Errors) != 1 || fmt.Sprint(r.Errors[0].Path) != "[b]" || r.code(0) != "PROVIDER_UNAVAILABLE" {
+		t.Fatalf("data %s, errors %+v; want b null with one PROVIDER_UNAVAILABLE at [b]", r.Data, r.Errors)
+	}
+	if _, ok := f.mem[providers.Flickr].Group("flickr-1"); !ok {
+		t.Fatal("flickr-1 is gone; the test expects it to stay with its other member")
+	}
+}
