@@ -1656,8 +1656,12 @@ union GroupDetails = FlickrGroupDetails | UpcomingGroupDetails | PageSeederGroup
 type FlickrGroupDetails {
   "Flickr's privacy code: 1 private, 2 invite-only public, 3 open public."
   privacy: Int
-  "The list call's ` + "`" + `admin` + "`" + ` flag: whether the caller administers the group."
-  admin: Boolean!
+  """
+  The list call's ` + "`" + `admin` + "`" + ` flag: whether the caller administers the group.
+  Null when it has to come from the caller's memberships and Flickr failed
+  to list them.
+  """
+  admin: Boolean
   "The list call's ` + "`" + `eighteenplus` + "`" + ` flag: visible to members over 18 only."
   eighteenPlus: Boolean!
   "The list call's ` + "`" + `invitation_only` + "`" + ` flag: joining needs an administrator's approval."
@@ -3227,11 +3231,11 @@ func (ec *executionContext) _FlickrGroupDetails_admin(ctx context.Context, field
 			return obj.Admin()
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_admin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8921,7 +8925,7 @@ func (ec *executionContext) _FlickrGroupDetails(ctx context.Context, sel ast.Sel
 			}
 		case "admin":
 			out.Values[i] = ec._FlickrGroupDetails_admin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "eighteenPlus":

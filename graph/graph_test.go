@@ -647,3 +647,27 @@ func TestAFailedLeaveKeepsTheOtherLeavesOfTheRequest(t *testing.T) {
 		t.Fatal("flickr-1 is gone; the test expects it to stay with its other member")
 	}
 }
+
+func TestAFailingMembershipListLeavesTheRestOfFlickrDetails(t *testing.T) {
+	f := newFixture(t, 0)
+	// Details that do not carry the caller's flags derive admin from the
+	// caller's memberships; when that list fails, only admin can be null.
+	f.mem[providers.Flickr].FailWith(providertest.MethodMemberships, fmt.Errorf("flickr.people.getGroups: %w", providers.ErrUnavailable))
+	r := f.post(`{ group(provider: FLICKR, providerId: "flickr-1") { name details { ... on FlickrGroupDetails { privacy admin } } } }`, nil)
+	var d struct {
+		Group struct {
+			Name    string
+			Details *struct {
+				Privacy *int
+				Admin   *bool
+			}
+		}
+	}
+	r.decode(t, &d)
+	if d.Group.Details == nil || d.Group.Details.Privacy == nil || *d.Group.Details.Privacy != 3 || d.Group.Details.Admin != nil {
+		t.Fatalf("data %s; want the details with privacy 3 and only admin null", r.Data)
+	}
+	if len(r.Errors) != 1 || fmt.Sprint(r.Errors[0].Path) != "[group details admin]" || r.code(0) != "PROVIDER_UNAVAILABLE" {
+		t.Fatalf("errors %+v; want one PROVIDER_UNAVAILABLE at [group details admin]", r.Errors)
+	}
+}

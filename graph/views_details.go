@@ -201,15 +201,19 @@ func (d *FlickrGroupDetails) Roles() (*providers.FlickrRoles, error) {
 // between viewers carry none of the caller's flags (WithoutViewerFields
 // clears them), so the flag is then derived from the viewer's membership,
 // as viewerIsAdmin's is.
-func (d *FlickrGroupDetails) Admin() (bool, error) {
+//
+// It is nullable: when the viewer's memberships cannot be listed, only this
+// field fails, not the whole details object.
+func (d *FlickrGroupDetails) Admin() (*bool, error) {
 	if d.FlickrDetails.ViewerIsAdmin != nil || d.fromList() {
-		return d.FlickrDetails.Admin, nil
+		return &d.FlickrDetails.Admin, nil
 	}
 	m, err := d.group.ViewerMembership()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return m != nil && (m.m.Role == providers.RoleAdmin || m.m.Role == providers.RoleOwner), nil
+	admin := m != nil && (m.m.Role == providers.RoleAdmin || m.m.Role == providers.RoleOwner)
+	return &admin, nil
 }
 
 // fromList reports whether the details are those the platform's list call
