@@ -42,6 +42,9 @@ type Budget struct {
 
 	mu   sync.Mutex
 	last BudgetStatus // Redis: as of the last call
+	// shared says the last Redis call succeeded: the next failure starts
+	// the local bucket from last.Remaining.
+	shared bool
 }
 
 // BudgetOptions configure NewBudget.
@@ -59,7 +62,9 @@ type BudgetOptions struct {
 	Reserve int
 	// Redis, when set, holds the bucket so that every instance shares it.
 	// If Redis cannot be reached, each instance falls back to a bucket of
-	// its own until it can: availability over exactness.
+	// its own until it can: availability over exactness. That bucket starts
+	// from what Redis last said was left, not from a full one, so that an
+	// outage in a busy hour does not hand every instance a fresh limit.
 	Redis redis.UniversalClient
 	// KeyPrefix starts the Redis key (default DefaultBudgetKeyPrefix); the
 	// key is KeyPrefix + Name.
@@ -202,6 +207,7 @@ func (b *Budget) Take(ctx context.Context) error {
 			if ctx.Err() == nil {
 				b.redisDownUntil.Store(now.Add(redisBackoff).UnixNano())
 			}
+			b.fallBack(time.Now())
 			wait, ok = b.local.take(time.Now(), reserve)
 		}
 	} else {
@@ -240,6 +246,19 @@ func (t *budgetTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(req)
 }
 
+// fallBack starts the local bucket, at the first Redis failure after a
+// success, from the calls Redis last said were left: the instance then
+// spends at most that, plus the refill, while Redis is away.
+func (b *Budget) fallBack(now time.Time) {
+	b.mu.Lock()
+	shared, left := b.shared, b.last.Remaining
+	b.shared = false
+	b.mu.Unlock()
+	if shared {
+		b.local.drainTo(now, left)
+	}
+}
+
 // redisBackoff is how long a Budget stops asking Redis after it failed.
 const redisBackoff = 5 * time.Second
 
@@ -265,6 +284,15 @@ func (l *localBucket) take(now time.Time, reserve int) (time.Duration, bool) {
 		return seconds((need - have) / float64(l.lim.Limit())), false
 	}
 	return 0, l.lim.AllowN(now, 1)
+}
+
+// drainTo spends tokens until at most left remain.
+func (l *localBucket) drainTo(now time.Time, left int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if extra := int(math.Floor(l.lim.TokensAt(now))) - max(left, 0); extra > 0 {
+		l.lim.AllowN(now, extra)
+	}
 }
 
 func (l *localBucket) status(now time.Time) BudgetStatus {
@@ -324,7 +352,7 @@ func (b *Budget) takeRedis(ctx context.Context, cost, reserve int) (time.Duratio
 	}
 	st := BudgetStatus{Limit: b.limit, Remaining: int(max(res[1], 0)), ResetAt: time.UnixMilli(res[2])}
 	b.mu.Lock()
-	b.last = st
+	b.last, b.shared = st, true
 	b.mu.Unlock()
 	if res[0] == 0 {
 		return max(time.Duration(res[3])*time.Millisecond, time.Millisecond), st, nil
