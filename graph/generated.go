@@ -2108,8 +2108,10 @@ type Query {
 
   """
   Fetches any object by its opaque global ID. Returns null, with an error in
-  ` + "`" + `errors` + "`" + `, when the ID is malformed (` + "`" + `BAD_USER_INPUT` + "`" + `) or names an object that
-  does not exist or that the caller cannot see (` + "`" + `NOT_FOUND` + "`" + `).
+  ` + "`" + `errors` + "`" + `, when the ID is malformed (` + "`" + `BAD_USER_INPUT` + "`" + `) or names a group or
+  membership that does not exist or that the caller cannot see (` + "`" + `NOT_FOUND` + "`" + `).
+  A ` + "`" + `User` + "`" + ` ID always gives its ` + "`" + `User` + "`" + `, as ` + "`" + `user` + "`" + ` does: a user is known by its
+  identifiers, and its other fields only for the caller's own accounts.
   """
   node("The opaque ID of a ` + "`" + `Group` + "`" + `, ` + "`" + `Membership` + "`" + ` or ` + "`" + `User` + "`" + `." id: ID!): Node
 
