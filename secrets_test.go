@@ -232,9 +232,19 @@ linking:
 		}
 	}
 	_ = json.Unmarshal([]byte(body), &parsed)
-	for _, a := range parsed.Data.Viewer.Accounts {
-		if u := gql(`mutation { unlinkAccount(input: {accountId: "` + a.ID + `"}) { provider } }`); !strings.Contains(u, `"provider":"`+a.Provider+`"`) {
+	for i, a := range parsed.Data.Viewer.Accounts {
+		q := `mutation { unlinkAccount(input: {accountId: "` + a.ID + `"}) { provider } }`
+		if i == 0 {
+			// Beside a failing one, an unlink that happened still shows
+			// its payload: only the failing mutation is null.
+			q = `mutation { done: unlinkAccount(input: {accountId: "` + a.ID + `"}) { provider } failed: unlinkAccount(input: {accountId: "` + a.ID + `"}) { provider } }`
+		}
+		u := gql(q)
+		if !strings.Contains(u, `"provider":"`+a.Provider+`"`) {
 			t.Fatalf("unlink %s: %s", a.Provider, u)
+		}
+		if i == 0 && (!strings.Contains(u, `"failed":null`) || !strings.Contains(u, `"path":["failed"]`)) {
+			t.Fatalf("unlinking an account twice in one request: %s, want the second null with its error", u)
 		}
 	}
 	if body := gql(`{ viewer { accounts { id } } }`); !strings.Contains(body, `"accounts":[]`) {

@@ -1511,7 +1511,7 @@ var sources = []*ast.Source{
   the caller's existing Akana link. Wrong credentials come back as a
   ` + "`" + `PROVIDER_AUTH_FAILED` + "`" + ` error.
   """
-  linkAkanaAccount("The Akana credentials to log in with once." input: LinkAkanaAccountInput!): LinkAccountPayload!
+  linkAkanaAccount("The Akana credentials to log in with once." input: LinkAkanaAccountInput!): LinkAccountPayload
 
   """
   Removes one of the caller's linked accounts and the credentials groupgraph
@@ -1519,7 +1519,7 @@ var sources = []*ast.Source{
   The platform's own authorization (e.g. a Flickr app grant) is not revoked;
   the caller can revoke it on the platform.
   """
-  unlinkAccount("Which linked account to remove." input: UnlinkAccountInput!): UnlinkAccountPayload!
+  unlinkAccount("Which linked account to remove." input: UnlinkAccountInput!): UnlinkAccountPayload
 }
 
 "The Akana credentials to link with. They are used once, to log in."
@@ -5529,10 +5529,10 @@ func (ec *executionContext) _Mutation_linkAkanaAccount(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
-			return ec.marshalNLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx, selections, v)
+			return ec.marshalOLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_linkAkanaAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5573,10 +5573,10 @@ func (ec *executionContext) _Mutation_unlinkAccount(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UnlinkAccountPayload) graphql.Marshaler {
-			return ec.marshalNUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx, selections, v)
+			return ec.marshalOUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_unlinkAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9786,14 +9786,14 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_linkAkanaAccount(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "unlinkAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlinkAccount(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -11071,14 +11071,6 @@ func (ec *executionContext) unmarshalNLeaveGroupInput2githubᚗcomᚋgroupgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "LinkAccountPayload!")
-		return graphql.Null
-	}
-	return ec._LinkAccountPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNLinkAkanaAccountInput2githubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAkanaAccountInput(ctx context.Context, v any) (model.LinkAkanaAccountInput, error) {
 	res, err := ec.unmarshalInputLinkAkanaAccountInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11379,14 +11371,6 @@ func (ec *executionContext) unmarshalNUnlinkAccountInput2githubᚗcomᚋgroupgra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkAccountPayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "UnlinkAccountPayload!")
-		return graphql.Null
-	}
-	return ec._UnlinkAccountPayload(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
@@ -11674,6 +11658,13 @@ func (ec *executionContext) marshalOLeaveGroupPayload2ᚖgithubᚗcomᚋgroupgra
 	return ec._LeaveGroupPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOLinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐLinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkAccountPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LinkAccountPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚐMembership(ctx context.Context, sel ast.SelectionSet, v *Membership) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11876,6 +11867,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := model.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUnlinkAccountPayload2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUnlinkAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkAccountPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UnlinkAccountPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUpstreamBudget2ᚖgithubᚗcomᚋgroupgraphᚋgroupgraphᚋgraphᚋmodelᚐUpstreamBudget(ctx context.Context, sel ast.SelectionSet, v *model.UpstreamBudget) graphql.Marshaler {
