@@ -601,3 +601,30 @@ func TestRootFieldsCountThroughDeepFragments(t *testing.T) {
 		t.Errorf("rootFields = %v, want 4", ext["rootFields"])
 	}
 }
+
+// A password written into the document itself, not passed as a variable,
+// must not reach the trace backend either: spans carry neither the
+// document nor the arguments' values.
+func TestOperationSpansRecordNoPassword(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tel, err := telemetry.New(context.Background(), telemetry.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.Telemetry = tel })
+	f.send(request{query: `mutation Link { linkAkanaAccount(input: {email: "a@example.com", password: "hunter2-inline"}) { clientMutationId } }`})
+	names := map[string]bool{}
+	for _, s := range rec.Ended() {
+		names[s.Name()] = true
+		for _, a := range s.Attributes() {
+			if strings.Contains(a.Value.Emit(), "hunter2") {
+				t.Errorf("span %s records the password in %s", s.Name(), a.Key)
+			}
+		}
+	}
+	for _, want := range []string{"Link", "Mutation/linkAkanaAccount"} {
+		if !names[want] {
+			t.Errorf("no span %q among %v", want, names)
+		}
+	}
+}
