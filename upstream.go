@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -171,12 +173,8 @@ func upstreamMethod(r *http.Request) string {
 	if m := r.URL.Query().Get("method"); m != "" {
 		return m
 	}
-	if r.Method == http.MethodPost && r.URL.Path != "" {
-		if err := r.ParseForm(); err == nil {
-			if m := r.PostForm.Get("method"); m != "" {
-				return m
-			}
-		}
+	if m := formMethod(r); m != "" {
+		return m
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	for _, root := range []string{"ps/service/", "api/"} {
@@ -184,4 +182,30 @@ func upstreamMethod(r *http.Request) string {
 	}
 	first, _, _ := strings.Cut(path, "/")
 	return r.Method + " " + first
+}
+
+// formMethod is the method parameter of a form POST, read from a copy of
+// its body: the body itself is still to be sent, and a RoundTripper must
+// not change the request (http.Request.ParseForm would consume both).
+func formMethod(r *http.Request) string {
+	if r.Method != http.MethodPost || r.GetBody == nil {
+		return ""
+	}
+	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+		return ""
+	}
+	body, err := r.GetBody()
+	if err != nil {
+		return ""
+	}
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, 64<<10))
+	if err != nil {
+		return ""
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil {
+		return ""
+	}
+	return form.Get("method")
 }

@@ -358,3 +358,22 @@ func TestEchoedCredentialsAreRedactedEncodedToo(t *testing.T) {
 		}
 	}
 }
+
+// Naming a POST for the metrics and the span must leave its form to be
+// sent: with tracing on, the name is taken before the call, and PageSeeder's
+// token exchange and the platforms' leave calls went out with an empty body.
+func TestUpstreamMethodLeavesThePostBody(t *testing.T) {
+	form := "method=flickr.groups.leave&group_id=42%40N01"
+	r, _ := http.NewRequest(http.MethodPost, "https://api.flickr.example/services/rest", strings.NewReader(form))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if got := upstreamMethod(r); got != "flickr.groups.leave" {
+		t.Errorf("upstreamMethod = %q, want flickr.groups.leave", got)
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil || string(b) != form {
+		t.Errorf("the body left to send is %q (%v), want %q", b, err, form)
+	}
+	if r.PostForm != nil || r.Form != nil {
+		t.Error("upstreamMethod changed the request")
+	}
+}
