@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -189,5 +190,42 @@ func TestTracing(t *testing.T) {
 		if !names[want] {
 			t.Errorf("no span %q among %v", want, names)
 		}
+	}
+}
+
+// Flickr and Upcoming sign every call in its query string; a client span
+// must not carry the key, the token or the signature to the trace backend.
+func TestUpstreamSpansRecordNoCredentials(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer upstream.Close()
+	rec := tracetest.NewSpanRecorder()
+	tel, err := telemetry.New(context.Background(), telemetry.Config{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: tel.Transport("flickr", nil)}
+	req, _ := http.NewRequest(http.MethodGet, upstream.URL+"/services/rest?method=flickr.groups.getInfo&api_key=KEY-s3cret&oauth_token=TOKEN-s3cret&oauth_signature=SIG-s3cret", nil)
+	req.URL.User = url.UserPassword("u", "PASS-s3cret")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	var path bool
+	for _, a := range spans[0].Attributes() {
+		v := a.Value.Emit()
+		if strings.Contains(v, "s3cret") {
+			t.Errorf("span attribute %s = %q carries a credential", a.Key, v)
+		}
+		if strings.Contains(v, "/services/rest") {
+			path = true
+		}
+	}
+	if !path {
+		t.Errorf("no attribute names the called path: %v", spans[0].Attributes())
 	}
 }

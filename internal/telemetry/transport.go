@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // MethodFunc names the upstream API method a request calls, for the method
@@ -34,7 +36,10 @@ func WithMethod(f MethodFunc) TransportOption {
 // upstream-call count, measured in groupgraph_upstream_requests_total and
 // groupgraph_upstream_request_duration_seconds, and traced as a client
 // span when tracing is on. Trace context is not sent to the platforms:
-// they are third parties. Give it to each provider client's http.Client:
+// they are third parties. The span records the scheme, host and path of
+// the call, never its query string or user info, where Flickr and
+// Upcoming carry the API key, the account's token and the signature. Give
+// it to each provider client's http.Client:
 //
 //	client := &http.Client{Transport: tel.Transport("flickr", nil, telemetry.WithMethod(flickrMethod))}
 func (t *Telemetry) Transport(provider string, next http.RoundTripper, opts ...TransportOption) http.RoundTripper {
@@ -45,16 +50,11 @@ func (t *Telemetry) Transport(provider string, next http.RoundTripper, opts ...T
 	for _, o := range opts {
 		o(&cfg)
 	}
-	var rt http.RoundTripper = &countingTransport{provider: provider, next: next, metrics: t.Metrics(), method: cfg.method}
+	c := &countingTransport{provider: provider, next: next, metrics: t.Metrics(), method: cfg.method}
 	if tp := t.TracerProvider(); tp != nil {
-		rt = otelhttp.NewTransport(rt,
-			otelhttp.WithTracerProvider(tp),
-			otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
-			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-				return provider + " " + cfg.method(r)
-			}))
+		c.tracer = tp.Tracer("github.com/groupgraph/groupgraph/internal/telemetry")
 	}
-	return rt
+	return c
 }
 
 type countingTransport struct {
@@ -62,11 +62,28 @@ type countingTransport struct {
 	next     http.RoundTripper
 	metrics  *Metrics
 	method   MethodFunc
+	tracer   trace.Tracer // nil when tracing is off
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if info := RequestInfoFrom(r.Context()); info != nil {
 		info.upstream.Add(1)
+	}
+	method := c.method(r)
+	var span trace.Span
+	if c.tracer != nil {
+		var ctx context.Context
+		ctx, span = c.tracer.Start(r.Context(), c.provider+" "+method, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(
+				attribute.String("http.request.method", r.Method),
+				attribute.String("server.address", r.URL.Hostname()),
+				attribute.String("url.scheme", r.URL.Scheme),
+				attribute.String("url.path", r.URL.Path),
+				attribute.String("groupgraph.provider", c.provider),
+				attribute.String("groupgraph.upstream.method", method),
+			))
+		defer span.End()
+		r = r.WithContext(ctx)
 	}
 	start := time.Now()
 	resp, err := c.next.RoundTrip(r)
@@ -77,7 +94,20 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		outcome = "timeout"
 	}
-	c.metrics.ObserveUpstream(c.provider, c.method(r), outcome, time.Since(start))
+	c.metrics.ObserveUpstream(c.provider, method, outcome, time.Since(start))
+	if span != nil {
+		if err == nil {
+			span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+		}
+		span.SetAttributes(attribute.String("groupgraph.upstream.outcome", outcome))
+		if err != nil || resp.StatusCode >= 500 {
+			desc := outcome
+			if err == nil {
+				desc = strconv.Itoa(resp.StatusCode)
+			}
+			span.SetStatus(codes.Error, desc)
+		}
+	}
 	return resp, err
 }
 
