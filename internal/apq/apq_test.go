@@ -39,6 +39,29 @@ func TestMemoryForgetsTheLeastRecentlyUsed(t *testing.T) {
 	}
 }
 
+// A document from a manifest (safelist_manifests without a safelist) must
+// stay: a Relay client sends only its ID, and cannot register the document
+// again under it.
+func TestMemoryKeepsManifestEntriesPastItsSize(t *testing.T) {
+	ctx := context.Background()
+	m := apq.NewMemory(2)
+	q := "query FromManifest { __typename }"
+	if _, err := apq.ImportManifest(ctx, m, strings.NewReader(fmt.Sprintf(`{"relay-id-1": %q}`, q))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		m.Add(ctx, fmt.Sprint("client-", i), "{ __typename }")
+	}
+	for _, key := range []string{"relay-id-1", apq.Hash(q)} {
+		if got, ok := m.Get(ctx, key); !ok || got != q {
+			t.Errorf("%s = %q, %v after the cache filled up", key, got, ok)
+		}
+	}
+	if _, ok := m.Get(ctx, "client-0"); ok {
+		t.Error("client registrations are no longer bounded")
+	}
+}
+
 func TestImportManifest(t *testing.T) {
 	q1, q2 := "query A { __typename }", "query B { providers { provider } }"
 	md := md5.Sum([]byte(q2))
@@ -135,6 +158,28 @@ func TestRedisStore(t *testing.T) {
 			t.Fatal(n, err)
 		}
 		if ttl := rdb.TTL(ctx, prefix+apq.Hash("{ __typename }")).Val(); ttl != -1 {
+			t.Errorf("ttl = %v, want none", ttl)
+		}
+	})
+	t.Run("manifest entries never expire in a store whose registrations do", func(t *testing.T) {
+		s := apq.NewRedis(rdb, prefix, time.Minute, nil)
+		q := "query FromManifest { __typename }"
+		if _, err := apq.ImportManifest(ctx, s, strings.NewReader(fmt.Sprintf(`{"relay-id-1": %q}`, q))); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{apq.Hash(q), "relay-id-1"} {
+			if ttl := rdb.TTL(ctx, prefix+key).Val(); ttl != -1 {
+				t.Errorf("%s: ttl = %v, want none", key, ttl)
+			}
+		}
+	})
+	t.Run("a client's registration does not make a manifest entry expire", func(t *testing.T) {
+		q := "query Imported { __typename }"
+		if _, err := apq.ImportManifest(ctx, apq.NewRedis(rdb, prefix, 0, nil), strings.NewReader(fmt.Sprintf(`{"x": %q}`, q))); err != nil {
+			t.Fatal(err)
+		}
+		apq.NewRedis(rdb, prefix, time.Minute, nil).Add(ctx, apq.Hash(q), q)
+		if ttl := rdb.TTL(ctx, prefix+apq.Hash(q)).Val(); ttl != -1 {
 			t.Errorf("ttl = %v, want none", ttl)
 		}
 	})

@@ -38,7 +38,8 @@ type apolloManifest struct {
 //
 // Every document is registered under its SHA-256, the hash APQ clients
 // send; an ID that differs from it (Relay's MD5 IDs, say) is registered
-// too, so that clients may send either. An ID that looks like a SHA-256 but
+// too, so that clients may send either. A store that is Permanent keeps
+// them whatever clients register later. An ID that looks like a SHA-256 but
 // does not match its document is refused: it would run another document
 // than the client means.
 func ImportManifest(ctx context.Context, store Store, r io.Reader) (int, error) {
@@ -56,11 +57,15 @@ func ImportManifest(ctx context.Context, store Store, r io.Reader) (int, error) 
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	add := store.Add
+	if p, ok := store.(Permanent); ok {
+		add = p.AddPermanent
+	}
 	for _, d := range docs {
 		h := Hash(d.body)
-		store.Add(ctx, h, d.body)
+		add(ctx, h, d.body)
 		if d.id != "" && d.id != h {
-			store.Add(ctx, d.id, d.body)
+			add(ctx, d.id, d.body)
 		}
 	}
 	return len(docs), nil

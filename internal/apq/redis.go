@@ -43,9 +43,31 @@ func (r *Redis) Get(ctx context.Context, hash string) (string, bool) {
 	return q, true
 }
 
-// Add implements Store.
+// addScript sets a document with an expiry unless the key holds one
+// without: a client's registration must not make a manifest entry expire.
+var addScript = redis.NewScript(`
+if redis.call('PTTL', KEYS[1]) == -1 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// Add implements Store. With a TTL the document expires after it, and an
+// entry that never expires stays as it is.
 func (r *Redis) Add(ctx context.Context, hash, query string) {
-	if err := r.client.Set(ctx, r.prefix+hash, query, r.ttl).Err(); err != nil {
+	if r.ttl <= 0 {
+		r.AddPermanent(ctx, hash, query)
+		return
+	}
+	if err := addScript.Run(ctx, r.client, []string{r.prefix + hash}, query, max(1, r.ttl.Milliseconds())).Err(); err != nil {
+		r.logger.WarnContext(ctx, "persisted query store failed", "err", err)
+	}
+}
+
+// AddPermanent implements Permanent: the document never expires.
+func (r *Redis) AddPermanent(ctx context.Context, hash, query string) {
+	if err := r.client.Set(ctx, r.prefix+hash, query, 0).Err(); err != nil {
 		r.logger.WarnContext(ctx, "persisted query store failed", "err", err)
 	}
 }
