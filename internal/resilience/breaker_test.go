@@ -25,11 +25,18 @@ func breakerOptions(rec *recorder) Options {
 func TestBreaker(t *testing.T) {
 	ctx := context.Background()
 
-	t.Run("opens after consecutive failures, fails fast, half-opens and closes", func(t *testing.T) {
+	// The circuit's open period runs on the wall clock (gobreaker takes no
+	// clock). Assertions that the circuit is still open use a period no
+	// stall can outlast; those about what follows it wait out a short one
+	// and then look only at what happened, which sleeping longer cannot
+	// change.
+	t.Run("opens after consecutive failures and fails fast", func(t *testing.T) {
 		rec := newRecorder()
 		m := newFixture()
 		m.FailWith(providertest.MethodMemberships, errUnavailable("503"))
-		p := Wrap(m, breakerOptions(rec))
+		opts := breakerOptions(rec)
+		opts.BreakerOpenFor = time.Hour
+		p := Wrap(m, opts)
 		for range 3 {
 			if _, err := p.Memberships(ctx, alice); !errors.Is(err, providers.ErrUnavailable) {
 				t.Fatalf("err = %v, want the upstream failure", err)
@@ -48,6 +55,25 @@ func TestBreaker(t *testing.T) {
 		}
 		if got := Health(p); !cmp.Equal(got, map[string]string{"flickr": StateOpen}) {
 			t.Fatalf("Health = %v", got)
+		}
+		if diff := cmp.Diff([]string{"closed→open"}, rec.transitions); diff != "" {
+			t.Fatalf("observed transitions (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("half-opens after the open period and a successful probe closes it", func(t *testing.T) {
+		rec := newRecorder()
+		m := newFixture()
+		m.FailWith(providertest.MethodMemberships, errUnavailable("503"))
+		p := Wrap(m, breakerOptions(rec))
+		for range 3 {
+			if _, err := p.Memberships(ctx, alice); !errors.Is(err, providers.ErrUnavailable) {
+				t.Fatalf("err = %v, want the upstream failure", err)
+			}
+		}
+		// Not p.State(): on a slow machine the short period may be over.
+		if diff := cmp.Diff([]string{"closed→open"}, rec.transitions); diff != "" {
+			t.Fatalf("transitions after 3 failures (-want +got):\n%s", diff)
 		}
 
 		time.Sleep(80 * time.Millisecond)
@@ -68,16 +94,22 @@ func TestBreaker(t *testing.T) {
 	})
 
 	t.Run("a failed probe opens the circuit again", func(t *testing.T) {
+		rec := newRecorder()
 		m := newFixture()
 		m.FailWith(providertest.MethodWhoami, providers.TransportError("flickr test", context.DeadlineExceeded))
-		p := Wrap(m, breakerOptions(newRecorder()))
+		p := Wrap(m, breakerOptions(rec))
 		for range 3 {
 			_, _ = p.Whoami(ctx, alice)
 		}
 		time.Sleep(80 * time.Millisecond)
 		_, _ = p.Whoami(ctx, alice)
-		if p.State() != StateOpen {
-			t.Fatalf("state = %q, want open again", p.State())
+		// The transitions, not p.State(): the new open period is short too.
+		want := []string{"closed→open", "open→half-open", "half-open→open"}
+		if diff := cmp.Diff(want, rec.transitions); diff != "" {
+			t.Fatalf("observed transitions (-want +got):\n%s", diff)
+		}
+		if n := len(m.CallsOf(providertest.MethodWhoami)); n != 4 {
+			t.Fatalf("upstream calls = %d, want 3 failures and 1 probe", n)
 		}
 	})
 
@@ -86,6 +118,7 @@ func TestBreaker(t *testing.T) {
 		m.FailWith(providertest.MethodMemberships, errUnavailable("503"))
 		opts := breakerOptions(newRecorder())
 		opts.MaxAttempts = 10
+		opts.BreakerOpenFor = time.Hour // no probe among the retries, however slow they are
 		p := Wrap(m, opts)
 		_, err := p.Memberships(ctx, alice)
 		if !errors.Is(err, ErrCircuitOpen) {
@@ -128,7 +161,9 @@ func TestBreaker(t *testing.T) {
 	t.Run("leaves go through the breaker too", func(t *testing.T) {
 		m := newFixture()
 		m.FailWith(providertest.MethodMemberships, errUnavailable("503"))
-		p := Wrap(m, breakerOptions(newRecorder()))
+		opts := breakerOptions(newRecorder())
+		opts.BreakerOpenFor = time.Hour // still open when the leave comes
+		p := Wrap(m, opts)
 		for range 3 {
 			_, _ = p.Memberships(ctx, alice)
 		}
