@@ -38,7 +38,10 @@ func TestRetriesLeaveRoomForTheRestOfTheRequest(t *testing.T) {
 		wantCalls    int
 	}{
 		{"retries that fit twice over in the deadline happen", 50 * time.Millisecond, 2 * time.Second, 3},
-		{"a retry that would eat the rest of the deadline is not started", 200 * time.Millisecond, 500 * time.Millisecond, 1},
+		// Refused whatever the stall: after one attempt of at least 400 ms,
+		// the backoff plus two more never fits the 1.1 s; and half the hang
+		// is left unless the first attempt overran it by 500 ms.
+		{"a retry that would eat the rest of the deadline is not started", 400 * time.Millisecond, 1100 * time.Millisecond, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -141,7 +141,9 @@ func TestRetryAfter(t *testing.T) {
 	t.Run("a Retry-After beyond MaxRetryAfter is returned at once", func(t *testing.T) {
 		rec := newRecorder()
 		opts := fastOptions()
-		opts.MaxRetryAfter = 100 * time.Millisecond
+		// Waits far longer than any stall, so that "at once" is told apart
+		// from waiting either of them by seconds, not milliseconds.
+		opts.MaxRetryAfter = time.Minute
 		opts.Observer = rec
 		s := &scripted{Provider: newFixture(), errs: []error{retryAfterError{time.Hour}}}
 		p := Wrap(s, opts)
@@ -150,7 +152,7 @@ func TestRetryAfter(t *testing.T) {
 		if !errors.Is(err, providers.ErrRateLimited) || providers.RetryAfter(err) != time.Hour {
 			t.Fatalf("err = %v, want the platform's rate limit with its advice", err)
 		}
-		if d := time.Since(start); d > 50*time.Millisecond || s.Calls() != 1 || rec.refused[refusedRetryAfter] != 1 {
+		if d := time.Since(start); d > 10*time.Second || s.Calls() != 1 || rec.refused[refusedRetryAfter] != 1 {
 			t.Fatalf("took %v with %d calls, refusals %v; want an immediate answer after 1 call", d, s.Calls(), rec.refused)
 		}
 	})
@@ -163,9 +165,9 @@ func TestDeadline(t *testing.T) {
 		err  error
 	}{
 		{"a Retry-After that would cross the deadline is not waited for",
-			func(o *Options) { o.MaxRetryAfter = 10 * time.Second }, retryAfterError{2 * time.Second}},
+			func(o *Options) { o.MaxRetryAfter = time.Hour }, retryAfterError{40 * time.Second}},
 		{"a backoff that would cross the deadline is not waited for",
-			func(o *Options) { o.BaseDelay, o.MaxDelay = 3*time.Second, 3*time.Second }, errUnavailable("503")},
+			func(o *Options) { o.BaseDelay, o.MaxDelay = time.Minute, time.Minute }, errUnavailable("503")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,14 +177,17 @@ func TestDeadline(t *testing.T) {
 			tt.opts(&opts)
 			s := &scripted{Provider: newFixture(), errs: []error{tt.err, tt.err}}
 			p := Wrap(s, opts)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			// A deadline and waits of tens of seconds: giving up at once is
+			// then seconds away from waiting until the deadline, which no
+			// stall on a busy machine bridges.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			start := time.Now()
 			_, err := p.Memberships(ctx, alice)
 			if !errors.Is(err, providers.KindOf(tt.err)) {
 				t.Fatalf("err = %v, want the last upstream error", err)
 			}
-			if d := time.Since(start); d > 200*time.Millisecond {
+			if d := time.Since(start); d > 10*time.Second {
 				t.Fatalf("gave up after %v, want at once", d)
 			}
 			if s.Calls() != 1 || rec.refused[refusedDeadline] != 1 {
