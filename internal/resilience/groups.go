@@ -18,6 +18,9 @@ type flights struct {
 	mu    sync.Mutex
 	byID  map[string]*flight
 	epoch uint64 // bumped by every invalidation
+	// claimed, when set before use (by tests), is told after every claim
+	// which IDs the caller is to load and how many it is to wait for.
+	claimed func(mine []string, waits int)
 }
 
 // flight is one in-flight load of one group ID. Once done is closed, group
@@ -373,6 +376,9 @@ func (p *Provider) dropCached(ctx context.Context, ids ...string) {
 // those (the caller must load them and land their flights), the flights of
 // the others, and the invalidation epoch the load starts in.
 func (fs *flights) claim(ids []string) (mine []string, waits map[string]*flight, epoch uint64) {
+	if fs.claimed != nil {
+		defer func() { fs.claimed(mine, len(waits)) }()
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for _, id := range ids {

@@ -3,6 +3,8 @@ package resilience
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -331,7 +333,7 @@ func (brokenCache) Delete(context.Context, providers.Kind, ...string) error {
 // waitForCall waits until m has started a call of method.
 func waitForCall(t *testing.T, m *providertest.Memory, method providertest.Method, n int) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(m.CallsOf(method)) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s call started", method)
@@ -380,19 +382,28 @@ func TestCoalescing(t *testing.T) {
 
 	t.Run("a caller whose ids are partly in flight fetches only the rest", func(t *testing.T) {
 		m := newFixture()
-		m.Latency = 50 * time.Millisecond
-		p := Wrap(perViewer{m}, fastOptions())
+		h := newHoldFirst(perViewer{m})
+		p := Wrap(h, fastOptions())
+		waiting := waitingFor(p)
 		var wg sync.WaitGroup
 		wg.Go(func() { groupsByID(t, p, alice, "pub") })
-		waitForCall(t, m, providertest.MethodGroupsByID, 1)
-		got := groupsByID(t, p, bob, "pub", "pub2")
+		<-h.started
+		var got map[string]*providers.Group
+		wg.Go(func() { got = groupsByID(t, p, bob, "pub", "pub2") })
+		awaitWaiter(t, waiting, h, &wg) // bob waits for alice's load of pub
 		wg.Wait()
 		if got["pub"] == nil || got["pub2"] == nil {
 			t.Fatalf("got %v, want both groups", got)
 		}
-		calls := m.CallsOf(providertest.MethodGroupsByID)
-		if len(calls) != 2 || len(calls[1].IDs) != 1 || calls[1].IDs[0] != "pub2" {
-			t.Fatalf("calls = %+v, want the second to ask only pub2", calls)
+		// Alice's held call reaches the platform after bob's, so the calls
+		// are told apart by what they asked, not by their order.
+		var asked []string
+		for _, c := range m.CallsOf(providertest.MethodGroupsByID) {
+			asked = append(asked, strings.Join(c.IDs, ","))
+		}
+		slices.Sort(asked)
+		if strings.Join(asked, " ") != "pub pub2" {
+			t.Fatalf("calls asked %q, want alice's for pub and bob's for pub2 only", asked)
 		}
 		if d := got["pub"].Details.(*providers.FlickrDetails); d.ViewerIsAdmin != nil {
 			t.Fatalf("bob got alice's flags through the in-flight load: %+v", d)
@@ -425,15 +436,18 @@ func TestCoalescing(t *testing.T) {
 
 	t.Run("waiters share the platform being down", func(t *testing.T) {
 		m := newFixture()
-		m.Latency = 100 * time.Millisecond
 		m.FailWith(providertest.MethodGroupsByID, errUnavailable("503"))
+		h := newHoldFirst(m)
 		opts := fastOptions()
 		opts.MaxAttempts = 1
-		p := Wrap(m, opts)
+		p := Wrap(h, opts)
+		waiting := waitingFor(p)
 		var wg sync.WaitGroup
 		wg.Go(func() { _, _ = p.GroupsByID(context.Background(), alice, []string{"pub"}) })
-		waitForCall(t, m, providertest.MethodGroupsByID, 1)
-		_, err := p.GroupsByID(context.Background(), bob, []string{"pub"})
+		<-h.started
+		var err error
+		wg.Go(func() { _, err = p.GroupsByID(context.Background(), bob, []string{"pub"}) })
+		awaitWaiter(t, waiting, h, &wg) // bob waits for alice's load, which then fails
 		wg.Wait()
 		if !errors.Is(err, providers.ErrUnavailable) || detailCalls(m) != 1 {
 			t.Fatalf("err %v after %d calls; want the shared outage after 1", err, detailCalls(m))
@@ -461,14 +475,15 @@ func TestCoalescing(t *testing.T) {
 
 	t.Run("a waiter gives up with its own deadline", func(t *testing.T) {
 		m := newFixture()
-		m.Latency = 300 * time.Millisecond
-		p := Wrap(m, fastOptions())
+		h := newHoldFirst(m)
+		p := Wrap(h, fastOptions())
 		var wg sync.WaitGroup
 		wg.Go(func() { groupsByID(t, p, alice, "pub") })
-		waitForCall(t, m, providertest.MethodGroupsByID, 1)
+		<-h.started // alice's load is held until bob has given up
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		_, err := p.GroupsByID(ctx, bob, []string{"pub"})
+		close(h.release)
 		wg.Wait()
 		if !errors.Is(err, providers.ErrTimeout) {
 			t.Fatalf("err = %v, want ErrTimeout", err)
@@ -492,6 +507,62 @@ func TestCoalescing(t *testing.T) {
 			t.Fatal("the load read before the leave was cached after it")
 		}
 	})
+}
+
+// holdFirst holds its first GroupsByID call, before it reaches the
+// platform, until release is closed (or the call's context ends), closing
+// started when that call begins; later calls go straight through. A test
+// can then make other requests while the first load is certainly in
+// flight, however slowly the machine runs.
+type holdFirst struct {
+	providers.Provider
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func newHoldFirst(p providers.Provider) *holdFirst {
+	return &holdFirst{Provider: p, started: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (h *holdFirst) GroupsByID(ctx context.Context, a providers.Account, ids []string) (map[string]*providers.Group, error) {
+	first := false
+	h.once.Do(func() { first = true })
+	if first {
+		close(h.started)
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+		}
+	}
+	return h.Provider.GroupsByID(ctx, a, ids)
+}
+
+// waitingFor returns a channel closed once a GroupsByID call of p has found
+// an ID another call is loading and is about to wait for it.
+func waitingFor(p *Provider) <-chan struct{} {
+	waiting := make(chan struct{})
+	var once sync.Once
+	p.flights.claimed = func(_ []string, waits int) {
+		if waits > 0 {
+			once.Do(func() { close(waiting) })
+		}
+	}
+	return waiting
+}
+
+// awaitWaiter waits until a call waits for the held load, then releases
+// it. A call that does not wait within 10 s never will: the held load is
+// released anyway and the test fails.
+func awaitWaiter(t *testing.T, waiting <-chan struct{}, h *holdFirst, wg *sync.WaitGroup) {
+	t.Helper()
+	select {
+	case <-waiting:
+		close(h.release)
+	case <-time.After(10 * time.Second):
+		close(h.release)
+		wg.Wait()
+		t.Fatal("no call waited for the load in flight")
+	}
 }
 
 // slowAnswers reads group details at once but takes delay to answer, so a
