@@ -231,7 +231,11 @@ func TestRedisBudget(t *testing.T) {
 	})
 
 	t.Run("the shared budget refills and keeps its reserve", func(t *testing.T) {
-		b := NewBudget(BudgetOptions{Name: "refill", Limit: 5, Per: 500 * time.Millisecond, Reserve: 2, Redis: rdb, KeyPrefix: prefix})
+		// One call refills every 400 ms: the refusal below needs the three
+		// takes and the fourth to fall within one interval, which a
+		// machine slow enough to take 400 ms over four Redis round trips
+		// is not.
+		b := NewBudget(BudgetOptions{Name: "refill", Limit: 5, Per: 2 * time.Second, Reserve: 2, Redis: rdb, KeyPrefix: prefix})
 		for i := range 3 {
 			if err := b.Take(ctx); err != nil {
 				t.Fatalf("take %d: %v", i+1, err)
@@ -239,13 +243,13 @@ func TestRedisBudget(t *testing.T) {
 		}
 		err := b.Take(ctx)
 		var be *BudgetError
-		if !errors.As(err, &be) || be.Wait <= 0 || be.Wait > 200*time.Millisecond {
+		if !errors.As(err, &be) || be.Wait <= 0 || be.Wait > 400*time.Millisecond {
 			t.Fatalf("err = %v, want a refusal with a wait of about one interval", err)
 		}
 		if err := b.Take(WithReserve(ctx)); err != nil {
 			t.Fatalf("a leave was refused its reserve: %v", err)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(time.Second) // two and a half intervals: room for a read above the reserve
 		if err := b.Take(ctx); err != nil {
 			t.Fatalf("after refilling: %v", err)
 		}
