@@ -250,7 +250,7 @@ func rawUpstream(t *testing.T, serve func(net.Conn)) string {
 // within the per-call timeout, and nothing is left reading the connection.
 func TestASwitchingProtocolsAnswerDoesNotHoldTheCall(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // after the upstream's own cleanup
+	t.Cleanup(func() { verifyNoLeaks(t, before) }) // after the upstream's own cleanup
 	release := make(chan struct{})
 	base := rawUpstream(t, func(c net.Conn) {
 		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
