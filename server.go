@@ -111,10 +111,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "groupgraph listening on %s/graphql\n", base)
-	if app.banner != "" {
-		fmt.Fprint(stdout, app.banner)
-	}
+	// One write: whoever watches stdout for the "listening" line finds the
+	// sandbox's banner (its token) with it, never half of it.
+	fmt.Fprintf(stdout, "groupgraph listening on %s/graphql\n%s", base, app.banner)
 	logger.Info("listening", "addr", ln.Addr().String(), "providers", app.registry.Kinds())
 
 	return serve(ctx, srv, ln, time.Duration(cfg.ShutdownTimeout), logger)

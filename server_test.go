@@ -139,6 +139,57 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	}
 }
 
+// writeLog records each Write separately.
+type writeLog struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (w *writeLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
+
+// The "listening" line and the sandbox's banner reach stdout in one write:
+// a reader that stops at the "listening" line (a script, startRun) must
+// find the token there too, not read between two writes.
+func TestTheListeningLineCarriesTheSandboxBanner(t *testing.T) {
+	out := &writeLog{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-sandbox", "-listen", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	for {
+		out.mu.Lock()
+		var first string
+		for _, w := range out.writes {
+			if strings.Contains(w, "listening on") {
+				first = w
+				break
+			}
+		}
+		out.mu.Unlock()
+		if first != "" {
+			if !strings.Contains(first, "Token:") {
+				t.Fatalf("the write with the listening line lacks the banner's token: %q", first)
+			}
+			return
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned before listening: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 func TestSandboxServesAllFourPlatforms(t *testing.T) {
 	url, stdout, _ := startRun(t, "-sandbox", "-listen", "127.0.0.1:0")
 	m := regexp.MustCompile(`Token:\s+(\S+)`).FindStringSubmatch(stdout.String())
