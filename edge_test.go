@@ -283,12 +283,20 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			started := make(chan struct{})
+			// The request runs until the test releases it: once shutdown
+			// has begun when it should finish within the grace, only after
+			// serve has returned when it should outlast it. Which happens
+			// then depends on the order of events, not on how fast the
+			// machine runs a sleeping handler.
+			started, release := make(chan struct{}), make(chan struct{})
 			slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				close(started)
-				time.Sleep(300 * time.Millisecond)
+				<-release
 				_, _ = io.WriteString(w, "finished")
 			})
+			shuttingDown := make(chan struct{})
+			srv := &http.Server{Handler: slow}
+			srv.RegisterOnShutdown(func() { close(shuttingDown) })
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -296,7 +304,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() {
-				done <- serve(ctx, &http.Server{Handler: slow}, ln, tc.grace, slog.New(slog.DiscardHandler))
+				done <- serve(ctx, srv, ln, tc.grace, slog.New(slog.DiscardHandler))
 			}()
 			type result struct {
 				body string
@@ -315,9 +323,10 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 			}()
 			<-started
 			cancel()
-			serveErr := <-done
 			if tc.ok {
-				if serveErr != nil {
+				<-shuttingDown
+				close(release)
+				if serveErr := <-done; serveErr != nil {
 					t.Fatalf("serve = %v", serveErr)
 				}
 				if r := <-got; r.err != nil || r.body != "finished" {
@@ -328,6 +337,8 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 				}
 				return
 			}
+			serveErr := <-done
+			close(release)
 			if !errors.Is(serveErr, context.DeadlineExceeded) {
 				t.Fatalf("serve = %v, want the grace deadline", serveErr)
 			}

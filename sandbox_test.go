@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"regexp"
 	"strings"
 	"sync"
@@ -158,11 +159,41 @@ func TestShutdownCutsRequestsThatOutlastTheGrace(t *testing.T) {
 	url, stdout, stop := startRun(t, "-sandbox", "-listen", "127.0.0.1:0", "-sandbox-latency", "8s", "-shutdown-timeout", "100ms")
 	token := sandboxToken(t, stdout)
 	done := make(chan error, 1)
+	connected := make(chan struct{})
 	go func() {
-		_, _, err := boundedPost(url, token, `{ viewer { memberships(first: 1) { totalCount } } }`)
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) { close(connected) },
+		})
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url+"/graphql",
+			strings.NewReader(`{"query":"{ viewer { memberships(first: 1) { totalCount } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		// A transport of its own: a fresh connection, not one a later
+		// request could take.
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
 		done <- err
 	}()
-	time.Sleep(200 * time.Millisecond) // the query is waiting on the simulators
+	// The slow query is in flight once the server has accepted its
+	// connection: the listener accepts connections in the order they were
+	// made, so a request on a connection made after it having been answered
+	// says so, whatever the machine's speed. (A fixed sleep instead let a
+	// slow machine shut down before the query arrived, with nothing to cut.)
+	select {
+	case <-connected:
+	case err := <-done:
+		t.Fatalf("the slow query failed before connecting: %v", err)
+	}
+	if status, body := post(t, url, "", "{ __typename }"); status != http.StatusOK {
+		t.Fatalf("a quick query while the slow one runs: %d %s", status, body)
+	}
 	err := stop()
 	if err == nil || !strings.Contains(err.Error(), "grace") {
 		t.Errorf("run returned %v, want an error saying requests outlasted the grace period", err)
