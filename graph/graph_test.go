@@ -2,11 +2,13 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,13 @@ func newFixture(t *testing.T, latency time.Duration) *fixture {
 // newFixtureWithWait sets the loaders' batching window; 0 keeps the default.
 func newFixtureWithWait(t *testing.T, latency, wait time.Duration) *fixture {
 	t.Helper()
+	return newFixtureWrapped(t, latency, wait, nil)
+}
+
+// newFixtureWrapped is newFixtureWithWait with each platform wrapped by
+// wrap (nil: none) before it is registered.
+func newFixtureWrapped(t *testing.T, latency, wait time.Duration, wrap func(providers.Provider) providers.Provider) *fixture {
+	t.Helper()
 	f := &fixture{t: t, mem: map[providers.Kind]*providertest.Memory{}}
 	viewer := &providers.Viewer{ID: "v1", Name: "alice"}
 	groups := map[providers.Kind][]string{
@@ -68,7 +77,11 @@ func newFixtureWithWait(t *testing.T, latency, wait time.Duration) *fixture {
 		m.AddGroup(providers.Group{ID: string(k) + "-other", Name: "Other " + string(k)})
 		m.Join(string(k)+"-other", "someone-else", providers.RoleAdmin, t0)
 		f.mem[k] = m
-		ps = append(ps, m)
+		if wrap != nil {
+			ps = append(ps, wrap(m))
+		} else {
+			ps = append(ps, m)
+		}
 		viewer.Accounts = append(viewer.Accounts, providers.Account{
 			ID: "acct-" + string(k), Provider: k, UserID: user, DisplayName: "Alice",
 			Credentials: providers.Credentials{Token: "cred-" + string(k)},
@@ -171,30 +184,58 @@ type membershipsData struct {
 	}
 }
 
+// meetAll holds every Memberships call until n of them have begun: the
+// calls can only get through if they run at the same time. A call still
+// alone after 10 s fails, as it would wait forever behind calls made one
+// after another.
+type meetAll struct {
+	providers.Provider
+	*meeting
+}
+
+type meeting struct {
+	mu      sync.Mutex
+	n       int
+	arrived int
+	all     chan struct{}
+}
+
+func (m meetAll) Memberships(ctx context.Context, a providers.Account) ([]providers.Membership, error) {
+	m.mu.Lock()
+	m.arrived++
+	if m.arrived == m.n {
+		close(m.all)
+	}
+	m.mu.Unlock()
+	select {
+	case <-m.all:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Second):
+		return nil, fmt.Errorf("%s Memberships: the other platforms' calls never started alongside: %w", a.Provider, providers.ErrUnavailable)
+	}
+	return m.Provider.Memberships(ctx, a)
+}
+
 func TestFanOutIsConcurrent(t *testing.T) {
-	f := newFixture(t, 50*time.Millisecond)
+	// Every platform's list call must have started before any finished:
+	// the calls overlap, so the latency is the slowest one's, not the sum.
+	// Each call waits for all the others to begin rather than for a fixed
+	// latency, so a loaded machine starting them far apart cannot fail it.
+	meet := &meeting{n: 3, all: make(chan struct{})}
+	f := newFixtureWrapped(t, 0, 0, func(p providers.Provider) providers.Provider { return meetAll{p, meet} })
+	if len(f.mem) != meet.n {
+		t.Fatalf("%d platforms, want %d", len(f.mem), meet.n)
+	}
 	var d membershipsData
 	f.post(`{ viewer { memberships(first: 100) { totalCount edges { node { id } } } } }`, nil).mustSucceed(t).decode(t, &d)
 	if d.Viewer.Memberships.TotalCount != 10 {
 		t.Fatalf("totalCount = %d, want 10", d.Viewer.Memberships.TotalCount)
 	}
-	// Every platform's list call must have started before any finished:
-	// the calls overlap, so the latency is the slowest one's, not the sum.
-	var latestStart, earliestEnd time.Time
 	for k, m := range f.mem {
-		calls := m.CallsOf(providertest.MethodMemberships)
-		if len(calls) != 1 {
+		if calls := m.CallsOf(providertest.MethodMemberships); len(calls) != 1 {
 			t.Fatalf("%s: %d Memberships calls, want 1", k, len(calls))
 		}
-		if calls[0].Start.After(latestStart) {
-			latestStart = calls[0].Start
-		}
-		if earliestEnd.IsZero() || calls[0].End.Before(earliestEnd) {
-			earliestEnd = calls[0].End
-		}
-	}
-	if !latestStart.Before(earliestEnd) {
-		t.Fatalf("calls ran one after another: last start %v is not before first end %v", latestStart, earliestEnd)
 	}
 }
 
@@ -248,10 +289,15 @@ func TestPartialResultsKeepOtherPlatforms(t *testing.T) {
 
 func TestDetailsAreBatchedPerPlatform(t *testing.T) {
 	// Root-level lookups (node, group) register at once, the memberships'
-	// only after the list calls return; a window wider than the default
-	// millisecond keeps this test about batching, not about how fast a
-	// loaded machine runs the list calls.
-	f := newFixtureWithWait(t, 0, 100*time.Millisecond)
+	// only after the list calls return. Rather than a window wide enough
+	// for a loaded machine to run the list calls in, which no width
+	// guarantees, the window is 10 s and each platform's batch capacity is
+	// the number of distinct groups the query asks of it: the batch goes
+	// as soon as the last lookup joins it, and a lookup that missed it, or
+	// one too many, makes a second call (after the window) that fails the
+	// test.
+	f := newFixtureWithWait(t, 0, 10*time.Second)
+	f.mem[providers.Flickr].Caps.MaxBatch = 1 // the one lookup of groupNodeID
 	apple := groupNodeID(t, f, providers.Flickr, "flickr-1")
 	q := `query($id: ID!) {
 	  viewer { memberships(first: 100) { nodes { group { description memberCount } } } }
@@ -259,12 +305,15 @@ func TestDetailsAreBatchedPerPlatform(t *testing.T) {
 	  group(provider: FLICKR, providerId: "flickr-1") { description }
 	  again: group(provider: FLICKR, providerId: "flickr-other") { description }
 	}`
-	f.post(q, map[string]any{"id": apple}).mustSucceed(t)
 	want := map[providers.Kind][]string{
 		providers.Flickr:     {"flickr-1", "flickr-2", "flickr-3", "flickr-other", "flickr-solo"},
 		providers.Upcoming:   {"upcoming-1", "upcoming-2", "upcoming-solo"},
 		providers.PageSeeder: {"pageseeder-1", "pageseeder-2", "pageseeder-solo"},
 	}
+	for k, ids := range want {
+		f.mem[k].Caps.MaxBatch = len(ids)
+	}
+	f.post(q, map[string]any{"id": apple}).mustSucceed(t)
 	for k, ids := range want {
 		calls := f.mem[k].CallsOf(providertest.MethodGroupsByID)
 		if len(calls) != 1 {
