@@ -147,12 +147,27 @@ func TestGroupsByIDFansOutWithBoundedConcurrency(t *testing.T) {
 	sim.Faults().Set(fault.Config{Latency: 20 * time.Millisecond})
 	var mu sync.Mutex
 	inFlight, peak, calls := 0, 0, 0
+	// The first two calls wait for each other, so that a client running
+	// two at a time reaches the bound however far apart a loaded machine
+	// starts them; one running a call at a time leaves the first waiting
+	// 10 s alone and the peak at 1.
+	pair := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		inFlight++
 		calls++
+		n := calls
 		peak = max(peak, inFlight)
 		mu.Unlock()
+		switch n {
+		case 1:
+			select {
+			case <-pair:
+			case <-time.After(10 * time.Second):
+			}
+		case 2:
+			close(pair)
+		}
 		sim.ServeHTTP(w, r)
 		mu.Lock()
 		inFlight--

@@ -24,18 +24,19 @@ func TestACancelledCallerDoesNotLoseARotatedRefreshToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated := make(chan struct{})
+	rotated, cancelled := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/ps/oauth/token" {
 			sim.ServeHTTP(w, r)
 			return
 		}
-		// The platform rotates the tokens, then its answer is slow.
+		// The platform rotates the tokens, then answers only once the
+		// caller has given up, however slowly the machine runs.
 		rec := httptest.NewRecorder()
 		sim.ServeHTTP(rec, r)
 		once.Do(func() { close(rotated) })
-		time.Sleep(100 * time.Millisecond)
+		<-cancelled
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -51,7 +52,7 @@ func TestACancelledCallerDoesNotLoseARotatedRefreshToken(t *testing.T) {
 	clk.Advance(2 * time.Hour) // the access token has expired
 
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { <-rotated; cancel() }()
+	go func() { <-rotated; cancel(); close(cancelled) }()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
