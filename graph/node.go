@@ -101,6 +101,15 @@ func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if _, err := viewerFrom(ctx); err != nil {
 		return nil, err
 	}
+	// Every group's load starts here, in this goroutine, before any waits:
+	// they join one batch per platform however late the goroutines below
+	// get to run (the loader keeps one load per ID, so they find these).
+	l := loaders.FromContext(ctx)
+	for _, id := range ids {
+		if gid, err := decodeID(id); err == nil && gid.Type == typeGroup {
+			l.LoadGroup(ctx, gid.Provider, gid.Native)
+		}
+	}
 	out := make([]model.Node, len(ids))
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
