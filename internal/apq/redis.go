@@ -3,6 +3,7 @@ package apq
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,11 +14,31 @@ const DefaultTTL = 24 * time.Hour
 
 // Redis is a Store in Redis shared by every instance. A TTL of zero keeps
 // documents forever, which is what a safelist wants.
+//
+// After Redis fails, the store stops asking it for a few seconds (lookups
+// miss, registrations are dropped): a Redis that accepts connections but
+// does not answer must not add its timeouts to every request.
 type Redis struct {
-	client redis.UniversalClient
-	prefix string
-	ttl    time.Duration
-	logger *slog.Logger
+	client    redis.UniversalClient
+	prefix    string
+	ttl       time.Duration
+	logger    *slog.Logger
+	downUntil atomic.Int64 // unix nanoseconds
+}
+
+// redisPause is how long the store stops asking Redis after it failed.
+const redisPause = 5 * time.Second
+
+// paused reports whether the store is not asking Redis just now.
+func (r *Redis) paused() bool { return time.Now().UnixNano() < r.downUntil.Load() }
+
+// failed logs a Redis failure and pauses, unless it was only the caller
+// giving up.
+func (r *Redis) failed(ctx context.Context, what string, err error) {
+	r.logger.WarnContext(ctx, what, "err", err)
+	if ctx.Err() == nil {
+		r.downUntil.Store(time.Now().Add(redisPause).UnixNano())
+	}
 }
 
 // NewRedis returns a store keeping documents under prefix (e.g.
@@ -33,10 +54,13 @@ func NewRedis(client redis.UniversalClient, prefix string, ttl time.Duration, lo
 
 // Get implements Store.
 func (r *Redis) Get(ctx context.Context, hash string) (string, bool) {
+	if r.paused() {
+		return "", false
+	}
 	q, err := r.client.Get(ctx, r.prefix+hash).Result()
 	if err != nil {
 		if err != redis.Nil {
-			r.logger.WarnContext(ctx, "persisted query lookup failed", "err", err)
+			r.failed(ctx, "persisted query lookup failed", err)
 		}
 		return "", false
 	}
@@ -60,14 +84,19 @@ func (r *Redis) Add(ctx context.Context, hash, query string) {
 		r.AddPermanent(ctx, hash, query)
 		return
 	}
+	if r.paused() {
+		return
+	}
 	if err := addScript.Run(ctx, r.client, []string{r.prefix + hash}, query, max(1, r.ttl.Milliseconds())).Err(); err != nil {
-		r.logger.WarnContext(ctx, "persisted query store failed", "err", err)
+		r.failed(ctx, "persisted query store failed", err)
 	}
 }
 
 // AddPermanent implements Permanent: the document never expires.
 func (r *Redis) AddPermanent(ctx context.Context, hash, query string) {
+	// Manifest imports are tried even while paused: they run once, and an
+	// entry that gets through is worth the wait.
 	if err := r.client.Set(ctx, r.prefix+hash, query, 0).Err(); err != nil {
-		r.logger.WarnContext(ctx, "persisted query store failed", "err", err)
+		r.failed(ctx, "persisted query store failed", err)
 	}
 }
