@@ -319,10 +319,6 @@ func (h *Handler) serveConfirm(w http.ResponseWriter, r *http.Request) {
 	if r.ParseForm() == nil {
 		confirm = r.PostForm.Get("confirm")
 	}
-	if confirm == "" {
-		h.finishRedirect(w, r, k, ErrInvalidState)
-		return
-	}
 	st, p, ok := h.consume(w, r, k, confirmKeyPrefix, confirm)
 	if !ok {
 		return
@@ -397,13 +393,8 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	// The binding cookie has done its job whatever happens next.
 	h.setCookie(w, r, k, cookieName(k), "", http.SameSiteLaxMode)
 	q := r.URL.Query()
-	key := f.callbackKey(q)
-	if key == "" {
-		h.finishRedirect(w, r, k, ErrInvalidState)
-		return
-	}
 	// Consume first: a state is good for one callback, whatever its fate.
-	st, p, ok := h.consume(w, r, k, flowKeyPrefix, key)
+	st, p, ok := h.consume(w, r, k, flowKeyPrefix, f.callbackKey(q))
 	if !ok {
 		return
 	}
@@ -477,9 +468,14 @@ func cookieMatches(r *http.Request, name, binding string) bool {
 }
 
 // consume takes the pending link saved under prefix+key, which must be of
-// the kind prefix names (a ticket, a confirmation, a platform flow). On
-// failure it has sent the browser to the return URL with the reason.
+// the kind prefix names (a ticket, a confirmation, a platform flow). An
+// empty key is an invalid state. On failure it has sent the browser to the
+// return URL with the reason.
 func (h *Handler) consume(w http.ResponseWriter, r *http.Request, k providers.Kind, prefix, key string) (store.LinkState, pending, bool) {
+	if key == "" {
+		h.finishRedirect(w, r, k, ErrInvalidState)
+		return store.LinkState{}, pending{}, false
+	}
 	st, err := h.cfg.Store.ConsumeLinkState(r.Context(), k, prefix+key)
 	if code := stateError(err); code != "" {
 		h.log.InfoContext(r.Context(), "linking: refused", "provider", k, "step", strings.TrimSuffix(prefix, ":"), "reason", code)
