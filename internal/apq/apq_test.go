@@ -5,17 +5,16 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupgraph/groupgraph/internal/apq"
+	"github.com/groupgraph/groupgraph/internal/redistest"
 )
 
 func TestHashIsTheSHA256APQClientsSend(t *testing.T) {
@@ -192,32 +191,11 @@ func TestRedisStore(t *testing.T) {
 	})
 }
 
-// failingRedis is a Redis client whose every command fails before it is
-// sent, counting the commands it was given.
-func failingRedis(t *testing.T) (*redis.Client, *atomic.Int64) {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
-	t.Cleanup(func() { _ = c.Close() })
-	var n atomic.Int64
-	c.AddHook(failHook{&n})
-	return c, &n
-}
-
-type failHook struct{ n *atomic.Int64 }
-
-func (failHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h failHook) ProcessHook(redis.ProcessHook) redis.ProcessHook {
-	return func(context.Context, redis.Cmder) error { h.n.Add(1); return errors.New("redis does not answer") }
-}
-func (h failHook) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(context.Context, []redis.Cmder) error { h.n.Add(1); return errors.New("redis does not answer") }
-}
-
 // After a failure the store does not ask Redis again at once: a Redis that
 // accepts connections and never answers would otherwise add its timeouts
 // to every request.
 func TestRedisStorePausesAfterAFailure(t *testing.T) {
-	c, asked := failingRedis(t)
+	c, o := redistest.Failing(t)
 	s := apq.NewRedis(c, "p:", time.Hour, nil)
 	ctx := context.Background()
 	if _, ok := s.Get(ctx, "h1"); ok {
@@ -227,7 +205,7 @@ func TestRedisStorePausesAfterAFailure(t *testing.T) {
 	if _, ok := s.Get(ctx, "h3"); ok {
 		t.Fatal("a paused lookup found a document")
 	}
-	if n := asked.Load(); n != 1 {
+	if n := o.Refused.Load(); n != 1 {
 		t.Fatalf("Redis was asked %d times, want once before the pause", n)
 	}
 }

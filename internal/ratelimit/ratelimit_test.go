@@ -4,15 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/groupgraph/groupgraph/internal/ratelimit"
+	"github.com/groupgraph/groupgraph/internal/redistest"
 )
 
 // testStore runs the budget rules against a store. advance moves the
@@ -99,31 +98,18 @@ func TestCostOf(t *testing.T) {
 	}
 }
 
-type failHook struct{ n *atomic.Int64 }
-
-func (failHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h failHook) ProcessHook(redis.ProcessHook) redis.ProcessHook {
-	return func(context.Context, redis.Cmder) error { h.n.Add(1); return errors.New("redis does not answer") }
-}
-func (h failHook) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(context.Context, []redis.Cmder) error { h.n.Add(1); return errors.New("redis does not answer") }
-}
-
 // After a failure the store does not ask Redis again at once: a Redis that
 // accepts connections and never answers would otherwise add its timeouts
 // to every request.
 func TestRedisPausesAfterAFailure(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
-	defer rdb.Close()
-	var asked atomic.Int64
-	rdb.AddHook(failHook{&asked})
+	rdb, o := redistest.Failing(t)
 	s := ratelimit.NewRedis(rdb, "p:")
 	for range 3 {
 		if _, err := s.Take(context.Background(), "viewer:1", 1, 10, time.Hour); err == nil {
 			t.Fatal("a failing Redis charged the request")
 		}
 	}
-	if n := asked.Load(); n != 1 {
+	if n := o.Refused.Load(); n != 1 {
 		t.Fatalf("Redis was asked %d times, want once before the pause", n)
 	}
 }

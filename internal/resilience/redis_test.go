@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/groupgraph/groupgraph/internal/redistest"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -268,36 +269,13 @@ func TestRedisBudget(t *testing.T) {
 	})
 }
 
-// outage is a Redis client hook that fails every command while down is set.
-type outage struct{ down atomic.Bool }
-
-func (o *outage) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (o *outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if o.down.Load() {
-			return errors.New("redis is down")
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (o *outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if o.down.Load() {
-			return errors.New("redis is down")
-		}
-		return next(ctx, cmds)
-	}
-}
-
 // When Redis goes away in the middle of an hour, an instance goes on with
 // what the shared budget had left, not with a full bucket of its own: ten
 // instances would otherwise spend ten limits on top of what was spent.
 func TestRedisOutageFallsBackToWhatWasLeft(t *testing.T) {
 	rdb, prefix := newRedis(t)
 	ctx := context.Background()
-	o := &outage{}
+	o := &redistest.Outage{}
 	rdb.AddHook(o)
 	opts := BudgetOptions{Name: "outage", Limit: 10, Per: time.Hour, Redis: rdb, KeyPrefix: prefix}
 	one, two := NewBudget(opts), NewBudget(opts)
@@ -309,7 +287,7 @@ func TestRedisOutageFallsBackToWhatWasLeft(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o.down.Store(true)
+	o.Down.Store(true)
 	sent := 0
 	for range 10 {
 		if one.Take(ctx) == nil {
