@@ -11,9 +11,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/groupgraph/groupgraph/internal/config"
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/internal/loadtest"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 // One platform fails in one way while the three others answer: the

@@ -593,3 +593,6 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
+
+// The vault is what the GraphQL layer's account mutations and fields use.
+var _ graph.Accounts = (*accounts.Service)(nil)

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/groupgraph/groupgraph/graph/model"
 	"github.com/groupgraph/groupgraph/providers"
@@ -13,7 +12,7 @@ import (
 type Accounts interface {
 	// Linked describes the viewer's linked accounts, with their status and
 	// link time, in providers.Kinds order.
-	Linked(ctx context.Context, v *providers.Viewer) ([]AccountInfo, error)
+	Linked(ctx context.Context, v *providers.Viewer) ([]providers.AccountInfo, error)
 	// Unlink removes the viewer's account with the given groupgraph ID. An
 	// account that does not exist or is not the viewer's is an error
 	// wrapping providers.ErrNotFound.
@@ -21,26 +20,13 @@ type Accounts interface {
 	// LinkAkana logs in to Akana with the credentials and links the
 	// resulting session to the viewer. The password is used once and kept
 	// nowhere.
-	LinkAkana(ctx context.Context, v *providers.Viewer, email, password string) (AccountInfo, error)
-}
-
-// AccountInfo describes a linked account without its credentials.
-type AccountInfo struct {
-	// ID is groupgraph's identifier of the link.
-	ID          string
-	Provider    providers.Kind
-	UserID      string
-	DisplayName string
-	// NeedsRelink says the platform rejected the stored credentials.
-	NeedsRelink bool
-	// LinkedAt is when the account was linked; zero when unknown.
-	LinkedAt time.Time
+	LinkAkana(ctx context.Context, v *providers.Viewer, email, password string) (providers.AccountInfo, error)
 }
 
 // typeLinkedAccount is the global ID type of a LinkedAccount.
 const typeLinkedAccount = "LinkedAccount"
 
-func linkedAccountModel(a AccountInfo) *model.LinkedAccount {
+func linkedAccountModel(a providers.AccountInfo) *model.LinkedAccount {
 	status := model.AccountStatusActive
 	if a.NeedsRelink {
 		status = model.AccountStatusNeedsRelink

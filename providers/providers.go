@@ -202,3 +202,16 @@ func ViewerFromContext(ctx context.Context) *Viewer {
 	v, _ := ctx.Value(viewerKey{}).(*Viewer)
 	return v
 }
+
+// AccountInfo describes a linked account without its credentials.
+type AccountInfo struct {
+	// ID is groupgraph's identifier of the link.
+	ID          string
+	Provider    Kind
+	UserID      string
+	DisplayName string
+	// NeedsRelink says the platform rejected the stored credentials.
+	NeedsRelink bool
+	// LinkedAt is when the account was linked; zero when unknown.
+	LinkedAt time.Time
+}

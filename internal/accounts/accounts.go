@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupgraph/groupgraph/graph"
 	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -220,14 +219,13 @@ func (p *provider) remember(id string, st store.AccountStatus, at time.Time) {
 // the linked account the session stands for (without a groupgraph ID).
 type AkanaLogin func(ctx context.Context, email, password string) (providers.Account, error)
 
-// Service implements graph.Accounts over the store.
+// Service keeps a viewer's linked accounts over the store; it is what the
+// GraphQL layer's Accounts interface is wired to.
 type Service struct {
 	store      store.Store
 	akanaLogin AkanaLogin
 	logger     *slog.Logger
 }
-
-var _ graph.Accounts = (*Service)(nil)
 
 // NewService returns the vault service. akanaLogin may be nil when Akana is
 // not configured; linkAkanaAccount then answers NOT_SUPPORTED.
@@ -238,13 +236,13 @@ func NewService(s store.Store, akanaLogin AkanaLogin, logger *slog.Logger) *Serv
 	return &Service{store: s, akanaLogin: akanaLogin, logger: logger}
 }
 
-// Linked implements graph.Accounts. A viewer the store does not know (a
+// Linked lists the viewer's linked accounts. A viewer the store does not know (a
 // static development viewer) is described from its own accounts.
-func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]graph.AccountInfo, error) {
+func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]providers.AccountInfo, error) {
 	if _, err := s.store.ViewerByID(ctx, v.ID); errors.Is(err, store.ErrNotFound) {
-		out := make([]graph.AccountInfo, 0, len(v.Accounts))
+		out := make([]providers.AccountInfo, 0, len(v.Accounts))
 		for _, a := range v.Accounts {
-			out = append(out, graph.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
+			out = append(out, providers.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
 		}
 		return out, nil
 	} else if err != nil {
@@ -254,21 +252,21 @@ func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]graph.Acco
 	if err != nil {
 		return nil, err
 	}
-	out := make([]graph.AccountInfo, 0, len(las))
+	out := make([]providers.AccountInfo, 0, len(las))
 	for _, la := range las {
 		out = append(out, info(la))
 	}
 	return out, nil
 }
 
-func info(la store.LinkedAccount) graph.AccountInfo {
-	return graph.AccountInfo{
+func info(la store.LinkedAccount) providers.AccountInfo {
+	return providers.AccountInfo{
 		ID: la.ID, Provider: la.Provider, UserID: la.UserID, DisplayName: la.DisplayName,
 		NeedsRelink: la.Status == store.StatusNeedsRelink, LinkedAt: la.LinkedAt,
 	}
 }
 
-// Unlink implements graph.Accounts.
+// Unlink removes one of the viewer's linked accounts.
 func (s *Service) Unlink(ctx context.Context, v *providers.Viewer, accountID string) error {
 	if err := s.store.DeleteAccount(ctx, v.ID, accountID); err != nil {
 		return err
@@ -277,15 +275,15 @@ func (s *Service) Unlink(ctx context.Context, v *providers.Viewer, accountID str
 	return nil
 }
 
-// LinkAkana implements graph.Accounts: it logs in, and stores only the
+// LinkAkana logs in, and stores only the
 // session the login returned.
-func (s *Service) LinkAkana(ctx context.Context, v *providers.Viewer, email, password string) (graph.AccountInfo, error) {
+func (s *Service) LinkAkana(ctx context.Context, v *providers.Viewer, email, password string) (providers.AccountInfo, error) {
 	if s.akanaLogin == nil {
-		return graph.AccountInfo{}, fmt.Errorf("%w: Akana is not configured on this server", providers.ErrUnsupported)
+		return providers.AccountInfo{}, fmt.Errorf("%w: Akana is not configured on this server", providers.ErrUnsupported)
 	}
 	acct, err := s.akanaLogin(ctx, email, password)
 	if err != nil {
-		return graph.AccountInfo{}, err
+		return providers.AccountInfo{}, err
 	}
 	return s.Link(ctx, v.ID, acct)
 }
@@ -293,14 +291,14 @@ func (s *Service) LinkAkana(ctx context.Context, v *providers.Viewer, email, pas
 // Link stores acct as the viewer's account on its platform, replacing an
 // earlier link there, and describes the stored link. The linking endpoints
 // use it too.
-func (s *Service) Link(ctx context.Context, viewerID string, acct providers.Account) (graph.AccountInfo, error) {
+func (s *Service) Link(ctx context.Context, viewerID string, acct providers.Account) (providers.AccountInfo, error) {
 	stored, err := s.store.UpsertAccount(ctx, viewerID, acct)
 	if err != nil {
-		return graph.AccountInfo{}, fmt.Errorf("storing the %s account: %w", acct.Provider, err)
+		return providers.AccountInfo{}, fmt.Errorf("storing the %s account: %w", acct.Provider, err)
 	}
 	las, err := s.store.LinkedAccounts(ctx, viewerID)
 	if err != nil {
-		return graph.AccountInfo{}, err
+		return providers.AccountInfo{}, err
 	}
 	for _, la := range las {
 		if la.ID == stored.ID {
@@ -308,5 +306,5 @@ func (s *Service) Link(ctx context.Context, viewerID string, acct providers.Acco
 			return info(la), nil
 		}
 	}
-	return graph.AccountInfo{}, fmt.Errorf("%w: the linked account vanished", store.ErrNotFound)
+	return providers.AccountInfo{}, fmt.Errorf("%w: the linked account vanished", store.ErrNotFound)
 }

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/groupgraph/groupgraph/internal/config"
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/akana/akanatest"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
 	"github.com/groupgraph/groupgraph/providers/pageseeder/pageseedertest"
 	"github.com/groupgraph/groupgraph/providers/upcoming/upcomingtest"

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/groupgraph/groupgraph/internal/config"
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // Build wires groupgraph over cfg, with viewers keyed by bearer token, and

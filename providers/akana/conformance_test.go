@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/akana"
 	"github.com/groupgraph/groupgraph/providers/akana/akanatest"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/providertest"
 )
 

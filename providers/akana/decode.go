@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // The category domains of the platform's RSS channels. Items carry their

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
-	"github.com/groupgraph/groupgraph/internal/jsonscan/jsonscantest"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
+	"github.com/groupgraph/groupgraph/providers/jsonscan/jsonscantest"
 )
 
 // referenceSeeds are bodies at the edges of what the decoder tolerates.

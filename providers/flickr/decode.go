@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // Flickr's JSON is a mechanical translation of its XML, and real responses

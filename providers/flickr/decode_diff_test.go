@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan/jsonscantest"
+	"github.com/groupgraph/groupgraph/providers/jsonscan/jsonscantest"
 )
 
 func sameProblem(got, want *decodeProblem) bool {

@@ -4,8 +4,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/flickr"
 	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
 	"github.com/groupgraph/groupgraph/providers/providertest"

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // groupsResponse is flickr.people.getGroups with

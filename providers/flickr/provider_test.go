@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/flickr"
 	"github.com/groupgraph/groupgraph/providers/flickr/flickrtest"
 )

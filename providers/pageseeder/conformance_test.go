@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/pageseeder"
 	"github.com/groupgraph/groupgraph/providers/pageseeder/pageseedertest"
 	"github.com/groupgraph/groupgraph/providers/providertest"

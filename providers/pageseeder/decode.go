@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // flexString accepts a JSON string or number: PageSeeder's JSON output has

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/providertest"
 	"github.com/groupgraph/groupgraph/providers/upcoming"
 	"github.com/groupgraph/groupgraph/providers/upcoming/upcomingtest"

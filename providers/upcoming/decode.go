@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // envelope is the decoded <rsp> of any method, in either format. Upcoming's

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 	"github.com/groupgraph/groupgraph/providers/upcoming"
 	"github.com/groupgraph/groupgraph/providers/upcoming/upcomingtest"
 )

@@ -36,8 +36,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 // Role is a membership role as the platform names it.

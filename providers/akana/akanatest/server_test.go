@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/akana/akanatest"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 const tenant = akanatest.DefaultTenant

@@ -31,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 // Perm is a token's permission level (providers.md §1.2); each level

@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 // Member is a PageSeeder member.

@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 // DefaultSiteURL is the web site named in 301 "merged" messages.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/fault"
+	"github.com/groupgraph/groupgraph/providers/fault"
 )
 
 func TestInjector(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/groupgraph/groupgraph/internal/jsonscan"
+	"github.com/groupgraph/groupgraph/providers/jsonscan"
 )
 
 // SameValues reports whether got and want hold the same values, field by
