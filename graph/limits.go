@@ -35,9 +35,17 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits used when HandlerConfig leaves them zero.
+// The complexity limit admits every field of Membership, Group and the
+// details below them for a whole page of 100 memberships (about 11,150),
+// and both nodes and edges of such a page at the default size of 50
+// (about 11,550): a client showing everything the schema offers is not
+// refused at the page size it did not choose.
 func DefaultLimits() Limits {
-	return Limits{MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20}
+	return Limits{MaxDepth: 12, MaxComplexity: DefaultMaxComplexity, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20}
 }
+
+// DefaultMaxComplexity is the default Limits.MaxComplexity.
+const DefaultMaxComplexity = 12000
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()

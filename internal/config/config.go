@@ -292,7 +292,7 @@ func Default() Config {
 		ShutdownTimeout: Duration(10 * time.Second),
 		LogLevel:        "info",
 		Edge: Edge{
-			MaxDepth: 12, MaxComplexity: 5000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
+			MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
 			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
 			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour), RedisPrefix: "groupgraph:",
 			Metrics: true, CSRFPrevention: true,

@@ -18,7 +18,7 @@ type edgeInt struct {
 
 var edgeInts = []edgeInt{
 	{"max-depth", "GROUPGRAPH_MAX_DEPTH", "deepest field nesting; 0 is no limit (default 12)", func(e *Edge) *int { return &e.MaxDepth }},
-	{"max-complexity", "GROUPGRAPH_MAX_COMPLEXITY", "largest operation complexity; 0 is no limit (default 5000)", func(e *Edge) *int { return &e.MaxComplexity }},
+	{"max-complexity", "GROUPGRAPH_MAX_COMPLEXITY", "largest operation complexity; 0 is no limit (default 12000)", func(e *Edge) *int { return &e.MaxComplexity }},
 	{"max-tokens", "GROUPGRAPH_MAX_TOKENS", "largest document in lexical tokens; 0 is no limit (default 10000)", func(e *Edge) *int { return &e.MaxTokens }},
 	{"max-aliases", "GROUPGRAPH_MAX_ALIASES", "most aliased fields per operation; 0 is no limit (default 30)", func(e *Edge) *int { return &e.MaxAliases }},
 	{"max-root-fields", "GROUPGRAPH_MAX_ROOT_FIELDS", "most top-level fields per operation; 0 is no limit (default 20)", func(e *Edge) *int { return &e.MaxRootFields }},
