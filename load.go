@@ -206,7 +206,7 @@ func buildStack(cfg config.Config, viewers map[string]*providers.Viewer) (http.H
 		return nil, nil, nil, err
 	}
 	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
-	reg, _, err := newRegistry(cfg.Providers, up, nil, logger)
+	reg, _, err := newRegistry(cfg.Providers, up, nil, nil, logger)
 	if err != nil {
 		e.close()
 		return nil, nil, nil, err

@@ -226,7 +226,8 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
 	e.breakers = up
 	build := func() (http.Handler, *providers.Registry, error) {
-		reg, ps, err := newRegistry(cfg.Providers, up, st, logger)
+		statuses := accounts.NewStatuses(st, accounts.StatusOptions{Logger: logger})
+		reg, ps, err := newRegistry(cfg.Providers, up, st, statuses, logger)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -248,7 +249,7 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 				return res.Account(""), nil
 			}
 		}
-		vault := accounts.NewService(st, akanaLogin, logger)
+		vault := accounts.NewService(st, akanaLogin, logger).WithStatuses(statuses)
 		link := linking.New(linking.Config{
 			Store: st,
 			Linker: linking.LinkerFunc(func(ctx context.Context, viewerID string, acct providers.Account) error {
@@ -398,7 +399,7 @@ type platformClients struct {
 // outermost the resilience layer (retries, breaker, shared cache), inside it
 // the account bookkeeping when there is a store, so that every attempt that
 // reaches a platform marks its account and audits its leave.
-func newRegistry(cfg config.Providers, up *upstreams, st store.Store, logger *slog.Logger) (*providers.Registry, platformClients, error) {
+func newRegistry(cfg config.Providers, up *upstreams, st store.Store, statuses *accounts.Statuses, logger *slog.Logger) (*providers.Registry, platformClients, error) {
 	var sink providers.CredentialSink
 	if st != nil {
 		sink = store.NewCredentialSink(st).WithLogger(logger)
@@ -410,7 +411,7 @@ func newRegistry(cfg config.Providers, up *upstreams, st store.Store, logger *sl
 	decorated := make([]providers.Provider, 0, len(ps.all))
 	for _, p := range ps.all {
 		if st != nil {
-			p = accounts.Decorate(p, st, logger)
+			p = accounts.Decorate(p, st, statuses, logger)
 		}
 		decorated = append(decorated, up.wrap(p, upstreamOf(cfg, p.Kind())))
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/groupgraph/groupgraph/internal/store"
@@ -21,38 +20,32 @@ import (
 // entry is not lost to an impatient client.
 const writeTimeout = 5 * time.Second
 
-// statusTTL is how long the decorator trusts what it last read or wrote of
-// an account's status. Another instance may mark an account NEEDS_RELINK;
-// after this long a success here notices and marks it ACTIVE again.
-const statusTTL = time.Minute
-
 // Decorate wraps p so that:
 //   - a call the platform answers with ErrUnauthenticated marks the account
 //     NEEDS_RELINK, and a later success marks it ACTIVE again;
 //   - every LeaveGroup outcome is appended to the store's audit log.
 //
-// Store failures are logged (never with a credential) and do not change the
-// call's result.
-func Decorate(p providers.Provider, s store.Store, logger *slog.Logger) providers.Provider {
+// What the account's status is, the decorator learns from statuses, which
+// holds it in memory: a call writes to the store only when the status
+// changes, and never waits to read it. statuses is shared by every
+// platform's decorator and the Service (nil: one of its own). Store failures
+// are logged (never with a credential) and do not change the call's result.
+func Decorate(p providers.Provider, s store.Store, statuses *Statuses, logger *slog.Logger) providers.Provider {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &provider{Provider: p, store: s, logger: logger, status: map[string]statusEntry{}}
+	if statuses == nil {
+		statuses = NewStatuses(s, StatusOptions{Logger: logger})
+	}
+	return &provider{Provider: p, store: s, statuses: statuses, logger: logger}
 }
 
 // provider is the decorator; see Decorate.
 type provider struct {
 	providers.Provider
-	store  store.Store
-	logger *slog.Logger
-
-	mu     sync.Mutex
-	status map[string]statusEntry // by account ID
-}
-
-type statusEntry struct {
-	status store.AccountStatus
-	at     time.Time
+	store    store.Store
+	statuses *Statuses
+	logger   *slog.Logger
 }
 
 // Whoami implements providers.Provider.
@@ -136,10 +129,13 @@ func Outcome(err error) string {
 }
 
 // observe updates the account's status from a call's result: rejected
-// credentials mean NEEDS_RELINK, a success means they work. Accounts the
-// store does not know (static development viewers) are left alone.
+// credentials mean NEEDS_RELINK, a success means they work. Only a change
+// is written; an account whose status is not known (a static development
+// viewer's, or one whose viewer's statuses are still being read) is not
+// marked ACTIVE.
 func (p *provider) observe(ctx context.Context, acct providers.Account, err error) {
-	if acct.ID == "" {
+	v := providers.ViewerFromContext(ctx)
+	if acct.ID == "" || v == nil || v.ID == "" {
 		return
 	}
 	var want store.AccountStatus
@@ -151,24 +147,12 @@ func (p *provider) observe(ctx context.Context, acct providers.Account, err erro
 	default:
 		return // says nothing about the credentials
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-	defer cancel()
-	now := time.Now()
-	p.mu.Lock()
-	e, known := p.status[acct.ID]
-	p.mu.Unlock()
-	fresh := known && now.Sub(e.at) < statusTTL
-	if fresh && e.status == want {
+	st, known := p.statuses.Status(ctx, v.ID, acct.ID)
+	if st == want || (!known && want == store.StatusActive) {
 		return
 	}
-	if !fresh && want == store.StatusActive {
-		// Most calls succeed on an ACTIVE account: read the status (once
-		// per statusTTL per viewer) rather than write it on every call.
-		st, ok := p.readStatus(wctx, acct.ID)
-		if !ok || st == want {
-			return
-		}
-	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
 	err = p.store.SetAccountStatus(wctx, acct.ID, want)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -180,39 +164,7 @@ func (p *provider) observe(ctx context.Context, acct providers.Account, err erro
 	if want == store.StatusNeedsRelink {
 		p.logger.WarnContext(ctx, "accounts: the platform rejected the credentials; the account needs relinking", "provider", p.Kind(), "account", acct.ID)
 	}
-	p.remember(acct.ID, want, now)
-}
-
-// readStatus reads the account's status through the viewer's linked
-// accounts (the viewer comes from the request) and caches every one of them.
-func (p *provider) readStatus(ctx context.Context, accountID string) (store.AccountStatus, bool) {
-	v := providers.ViewerFromContext(ctx)
-	if v == nil || v.ID == "" {
-		return "", false
-	}
-	las, err := p.store.LinkedAccounts(ctx, v.ID)
-	if err != nil {
-		p.logger.ErrorContext(ctx, "accounts: reading account statuses failed", "provider", p.Kind(), "error", err)
-		return "", false
-	}
-	now := time.Now()
-	var st store.AccountStatus
-	for _, la := range las {
-		p.remember(la.ID, la.Status, now)
-		if la.ID == accountID {
-			st = la.Status
-		}
-	}
-	return st, st != ""
-}
-
-func (p *provider) remember(id string, st store.AccountStatus, at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.status) > 100_000 {
-		clear(p.status) // a cache, not a record: start over rather than grow
-	}
-	p.status[id] = statusEntry{status: st, at: at}
+	p.statuses.Set(v.ID, acct.ID, want)
 }
 
 // AkanaLogin logs in to Akana with a user's email and password and returns
@@ -225,6 +177,7 @@ type Service struct {
 	store      store.Store
 	akanaLogin AkanaLogin
 	logger     *slog.Logger
+	statuses   *Statuses
 }
 
 // NewService returns the vault service. akanaLogin may be nil when Akana is
@@ -234,6 +187,21 @@ func NewService(s store.Store, akanaLogin AkanaLogin, logger *slog.Logger) *Serv
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: s, akanaLogin: akanaLogin, logger: logger}
+}
+
+// WithStatuses returns the service telling statuses of every link and
+// unlink, so that the decorators sharing it see the change at once.
+func (s *Service) WithStatuses(statuses *Statuses) *Service {
+	c := *s
+	c.statuses = statuses
+	return &c
+}
+
+// forget drops the viewer's held statuses after a change to its accounts.
+func (s *Service) forget(viewerID string) {
+	if s.statuses != nil {
+		s.statuses.Forget(viewerID)
+	}
 }
 
 // Linked lists the viewer's linked accounts. A viewer the store does not know (a
@@ -268,7 +236,9 @@ func info(la store.LinkedAccount) providers.AccountInfo {
 
 // Unlink removes one of the viewer's linked accounts.
 func (s *Service) Unlink(ctx context.Context, v *providers.Viewer, accountID string) error {
-	if err := s.store.DeleteAccount(ctx, v.ID, accountID); err != nil {
+	err := s.store.DeleteAccount(ctx, v.ID, accountID)
+	s.forget(v.ID)
+	if err != nil {
 		return err
 	}
 	s.logger.InfoContext(ctx, "account unlinked", "viewer", v.ID, "account", accountID)
@@ -293,6 +263,7 @@ func (s *Service) LinkAkana(ctx context.Context, v *providers.Viewer, email, pas
 // use it too.
 func (s *Service) Link(ctx context.Context, viewerID string, acct providers.Account) (providers.AccountInfo, error) {
 	stored, err := s.store.UpsertAccount(ctx, viewerID, acct)
+	s.forget(viewerID) // even on failure: the write may have landed
 	if err != nil {
 		return providers.AccountInfo{}, fmt.Errorf("storing the %s account: %w", acct.Provider, err)
 	}

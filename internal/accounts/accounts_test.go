@@ -44,7 +44,7 @@ func TestDecorate(t *testing.T) {
 	}
 	ctx = providers.NewContextWithViewer(ctx, &providers.Viewer{ID: v.ID, Accounts: []providers.Account{acct}})
 	f := &fake{}
-	p := accounts.Decorate(f, st, nil)
+	p := accounts.Decorate(f, st, nil, nil)
 	status := func() store.AccountStatus {
 		las, err := st.LinkedAccounts(ctx, v.ID)
 		if err != nil || len(las) != 1 {
