@@ -39,6 +39,9 @@ type Options struct {
 	// client is registered with its account-linking callback, so that
 	// linking works in the sandbox too.
 	PublicURL string
+	// Addrs are the listen addresses of the platforms' simulators, by
+	// platform; a platform without one listens on a free loopback port.
+	Addrs map[providers.Kind]string
 }
 
 // Sandbox is a set of running simulators.
@@ -61,9 +64,12 @@ type platform struct {
 	seed func() (http.Handler, *fault.Injector, providers.Account, error)
 	// configure points the provider configuration at base.
 	configure func(p *config.Providers, base string)
+	// counts are what reached the simulator: see Stats.
+	counts counts
 }
 
 func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.counts.call(r)
 	(*p.handler.Load()).ServeHTTP(w, r)
 }
 
@@ -151,13 +157,17 @@ func platforms(opts Options) []*platform {
 func Start(opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: opts, platforms: platforms(opts)}
 	for _, p := range s.platforms {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		addr := opts.Addrs[p.kind]
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("sandbox %s: %w", p.kind, err)
 		}
 		p.base = "http://" + ln.Addr().String()
-		srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second, ConnState: p.counts.connState}
 		s.servers = append(s.servers, srv)
 		go func() { _ = srv.Serve(ln) }()
 	}
