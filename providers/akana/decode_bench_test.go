@@ -54,20 +54,37 @@ func membershipsBody(tb testing.TB, n int) []byte {
 	return out.Bytes()
 }
 
+// BenchmarkDecodeMemberships decodes a groups feed of 25 and of 100 groups
+// with the one-pass reader (decodeChannel) and with encoding/json alone
+// (the reference decoder), the comparison BENCHMARKS.md bases the choice of
+// decoder on.
 func BenchmarkDecodeMemberships(b *testing.B) {
-	body := membershipsBody(b, 25)
 	c, err := New(Config{BaseURL: "https://portal.acme.example", Tenant: akanatest.DefaultTenant})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if ch, err := decodeChannel(body); err != nil || len(c.memberships("u.t", ch)) != 25 {
-		b.Fatalf("the benchmark's body does not decode to 25 memberships: %v", err)
-	}
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeChannel(body); err != nil {
-			b.Fatal(err)
+	for _, n := range []int{25, 100} {
+		body := membershipsBody(b, n)
+		if ch, err := decodeChannel(body); err != nil || len(c.memberships("u.t", ch)) != n {
+			b.Fatalf("the benchmark's body does not decode to %d memberships: %v", n, err)
 		}
+		b.Run(fmt.Sprintf("groups=%d/one-pass", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeChannel(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("groups=%d/encoding-json", n), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := refDecodeChannel(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
