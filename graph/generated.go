@@ -1652,9 +1652,13 @@ enum JoinPolicy {
 "The platform-specific fields of a group."
 union GroupDetails = FlickrGroupDetails | UpcomingGroupDetails | PageSeederGroupDetails | AkanaGroupDetails
 
-"Fields of a Flickr group (flickr.people.getGroups with extras, flickr.groups.getInfo)."
+"""
+Fields of a Flickr group (flickr.people.getGroups with extras, flickr.groups.getInfo).
+Every number and flag is null when Flickr sent nothing, a blank or a value it does not
+document, never a zero it did not say.
+"""
 type FlickrGroupDetails {
-  "Flickr's privacy code: 1 private, 2 invite-only public, 3 open public."
+  "Flickr's privacy code: 1 private, 2 invite-only public, 3 open public; null when Flickr sent none or another value."
   privacy: Int
   """
   The list call's ` + "`" + `admin` + "`" + ` flag: whether the caller administers the group.
@@ -1663,11 +1667,11 @@ type FlickrGroupDetails {
   """
   admin: Boolean
   "The list call's ` + "`" + `eighteenplus` + "`" + ` flag: visible to members over 18 only."
-  eighteenPlus: Boolean!
+  eighteenPlus: Boolean
   "The list call's ` + "`" + `invitation_only` + "`" + ` flag: joining needs an administrator's approval."
-  invitationOnly: Boolean!
+  invitationOnly: Boolean
   "The ` + "`" + `iconfarm` + "`" + ` the buddy icon is served from."
-  iconFarm: Int!
+  iconFarm: Int
   "The ` + "`" + `iconserver` + "`" + ` of the buddy icon; 0 means the default icon."
   iconServer: String!
   "The group's URL alias."
@@ -1702,28 +1706,28 @@ type FlickrThrottle {
   remaining: Int
 }
 
-"The content a Flickr group's pool accepts."
+"The content a Flickr group's pool accepts. A flag Flickr did not send is null."
 type FlickrRestrictions {
   "Whether the pool accepts photos (` + "`" + `photos_ok` + "`" + `)."
-  photosOk: Boolean!
+  photosOk: Boolean
   "Whether the pool accepts videos (` + "`" + `videos_ok` + "`" + `)."
-  videosOk: Boolean!
+  videosOk: Boolean
   "Whether the pool accepts images other than photos (` + "`" + `images_ok` + "`" + `)."
-  imagesOk: Boolean!
+  imagesOk: Boolean
   "Whether the pool accepts screenshots (` + "`" + `screens_ok` + "`" + `)."
-  screensOk: Boolean!
+  screensOk: Boolean
   "Whether the pool accepts art and illustration (` + "`" + `art_ok` + "`" + `)."
-  artOk: Boolean!
+  artOk: Boolean
   "Whether the pool accepts virtual photos (` + "`" + `virtual_ok` + "`" + `)."
-  virtualOk: Boolean!
+  virtualOk: Boolean
   "Whether the pool accepts content of Flickr's ` + "`" + `safe` + "`" + ` level (` + "`" + `safe_ok` + "`" + `)."
-  safeOk: Boolean!
+  safeOk: Boolean
   "Whether the pool accepts content of Flickr's ` + "`" + `moderate` + "`" + ` level (` + "`" + `moderate_ok` + "`" + `)."
-  moderateOk: Boolean!
+  moderateOk: Boolean
   "Whether the pool accepts content of Flickr's ` + "`" + `restricted` + "`" + ` level (` + "`" + `restricted_ok` + "`" + `)."
-  restrictedOk: Boolean!
+  restrictedOk: Boolean
   "Whether pool photos must be geotagged."
-  hasGeo: Boolean!
+  hasGeo: Boolean
 }
 
 "A Flickr group's names for its roles."
@@ -1736,18 +1740,18 @@ type FlickrRoleNames {
   admin: String!
 }
 
-"Fields of an Upcoming group (group.getMyGroups, group.getInfo)."
+"Fields of an Upcoming group (group.getMyGroups, group.getInfo). A flag or number Upcoming did not send is null."
 type UpcomingGroupDetails {
   "Upcoming's moderation level, e.g. ` + "`" + `unmoderated` + "`" + ` or ` + "`" + `moderated` + "`" + `."
   moderationLevel: String
   "Whether events posted to the group are moderated."
-  eventModeration: Boolean!
+  eventModeration: Boolean
   "Whether joining the group is moderated."
-  memberModeration: Boolean!
+  memberModeration: Boolean
   "Whether the group is private."
-  isPrivate: Boolean!
+  isPrivate: Boolean
   "The commercial account the group belongs to; 0 for none."
-  commercialAccountId: String!
+  commercialAccountId: String
   "The JSON output's ` + "`" + `num_members` + "`" + `, kept as sent (it can differ from ` + "`" + `memberCount` + "`" + `)."
   numMembers: Int
   "The JSON output's ` + "`" + `num_topics` + "`" + `, kept as sent (it can differ from ` + "`" + `topicCount` + "`" + `)."
@@ -3256,11 +3260,11 @@ func (ec *executionContext) _FlickrGroupDetails_eighteenPlus(ctx context.Context
 			return obj.EighteenPlus, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_eighteenPlus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3279,11 +3283,11 @@ func (ec *executionContext) _FlickrGroupDetails_invitationOnly(ctx context.Conte
 			return obj.InvitationOnly, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_invitationOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3302,11 +3306,11 @@ func (ec *executionContext) _FlickrGroupDetails_iconFarm(ctx context.Context, fi
 			return obj.IconFarm, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrGroupDetails_iconFarm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3605,11 +3609,11 @@ func (ec *executionContext) _FlickrRestrictions_photosOk(ctx context.Context, fi
 			return obj.PhotosOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_photosOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3628,11 +3632,11 @@ func (ec *executionContext) _FlickrRestrictions_videosOk(ctx context.Context, fi
 			return obj.VideosOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_videosOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3651,11 +3655,11 @@ func (ec *executionContext) _FlickrRestrictions_imagesOk(ctx context.Context, fi
 			return obj.ImagesOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_imagesOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3674,11 +3678,11 @@ func (ec *executionContext) _FlickrRestrictions_screensOk(ctx context.Context, f
 			return obj.ScreensOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_screensOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3697,11 +3701,11 @@ func (ec *executionContext) _FlickrRestrictions_artOk(ctx context.Context, field
 			return obj.ArtOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_artOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3720,11 +3724,11 @@ func (ec *executionContext) _FlickrRestrictions_virtualOk(ctx context.Context, f
 			return obj.VirtualOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_virtualOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3743,11 +3747,11 @@ func (ec *executionContext) _FlickrRestrictions_safeOk(ctx context.Context, fiel
 			return obj.SafeOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_safeOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3766,11 +3770,11 @@ func (ec *executionContext) _FlickrRestrictions_moderateOk(ctx context.Context, 
 			return obj.ModerateOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_moderateOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3789,11 +3793,11 @@ func (ec *executionContext) _FlickrRestrictions_restrictedOk(ctx context.Context
 			return obj.RestrictedOK, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_restrictedOk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3812,11 +3816,11 @@ func (ec *executionContext) _FlickrRestrictions_hasGeo(ctx context.Context, fiel
 			return obj.HasGeo, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_FlickrRestrictions_hasGeo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6887,11 +6891,11 @@ func (ec *executionContext) _UpcomingGroupDetails_eventModeration(ctx context.Co
 			return obj.EventModeration, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_eventModeration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6910,11 +6914,11 @@ func (ec *executionContext) _UpcomingGroupDetails_memberModeration(ctx context.C
 			return obj.MemberModeration, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_memberModeration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6933,11 +6937,11 @@ func (ec *executionContext) _UpcomingGroupDetails_isPrivate(ctx context.Context,
 			return obj.IsPrivate, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_isPrivate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6956,11 +6960,11 @@ func (ec *executionContext) _UpcomingGroupDetails_commercialAccountId(ctx contex
 			return obj.CommercialAccountID(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UpcomingGroupDetails_commercialAccountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8932,17 +8936,17 @@ func (ec *executionContext) _FlickrGroupDetails(ctx context.Context, sel ast.Sel
 			}
 		case "eighteenPlus":
 			out.Values[i] = ec._FlickrGroupDetails_eighteenPlus(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "invitationOnly":
 			out.Values[i] = ec._FlickrGroupDetails_invitationOnly(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "iconFarm":
 			out.Values[i] = ec._FlickrGroupDetails_iconFarm(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "iconServer":
@@ -9030,52 +9034,52 @@ func (ec *executionContext) _FlickrRestrictions(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("FlickrRestrictions")
 		case "photosOk":
 			out.Values[i] = ec._FlickrRestrictions_photosOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "videosOk":
 			out.Values[i] = ec._FlickrRestrictions_videosOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "imagesOk":
 			out.Values[i] = ec._FlickrRestrictions_imagesOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "screensOk":
 			out.Values[i] = ec._FlickrRestrictions_screensOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "artOk":
 			out.Values[i] = ec._FlickrRestrictions_artOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "virtualOk":
 			out.Values[i] = ec._FlickrRestrictions_virtualOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "safeOk":
 			out.Values[i] = ec._FlickrRestrictions_safeOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "moderateOk":
 			out.Values[i] = ec._FlickrRestrictions_moderateOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "restrictedOk":
 			out.Values[i] = ec._FlickrRestrictions_restrictedOk(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "hasGeo":
 			out.Values[i] = ec._FlickrRestrictions_hasGeo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10309,22 +10313,22 @@ func (ec *executionContext) _UpcomingGroupDetails(ctx context.Context, sel ast.S
 			}
 		case "eventModeration":
 			out.Values[i] = ec._UpcomingGroupDetails_eventModeration(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "memberModeration":
 			out.Values[i] = ec._UpcomingGroupDetails_memberModeration(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isPrivate":
 			out.Values[i] = ec._UpcomingGroupDetails_isPrivate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "commercialAccountId":
 			out.Values[i] = ec._UpcomingGroupDetails_commercialAccountId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "numMembers":

@@ -67,7 +67,7 @@ func newFixtureWrapped(t *testing.T, latency, wait time.Duration, wrap func(prov
 			id := fmt.Sprintf("%s-%d", k, i+1)
 			m.AddGroup(providers.Group{
 				ID: id, Name: name, Description: ptr("About " + name), MemberCount: ptr(10 + i),
-				Visibility: providers.VisibilityPublic, Details: &providers.FlickrDetails{Privacy: 3},
+				Visibility: providers.VisibilityPublic, Details: &providers.FlickrDetails{Privacy: ptr(3)},
 			})
 			m.Join(id, user, providers.RoleMember, t0.Add(time.Duration(i)*time.Hour))
 			m.Join(id, "someone-else", providers.RoleAdmin, t0)

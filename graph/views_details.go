@@ -25,25 +25,6 @@ func detailsValue[D providers.Details, T any](g *Group, d D, pick func(D) *T) (*
 	return pick(fd), nil
 }
 
-// completeValue is detailsValue for fields whose zero value is meaningful
-// (booleans only the detail call returns): an incomplete group never has
-// them.
-func completeValue[D providers.Details, T any](g *Group, d D, pick func(D) T) (*T, error) {
-	if !g.rep.Complete {
-		full, err := g.complete()
-		if err != nil || full == nil {
-			return nil, err
-		}
-		fd, ok := full.Details.(D)
-		if !ok {
-			return nil, nil
-		}
-		d = fd
-	}
-	v := pick(d)
-	return &v, nil
-}
-
 // detailsMissing reports whether a group's representation lacks a details
 // field that pick reads.
 func detailsMissing[D providers.Details, T any](pick func(D) *T) func(*providers.Group) bool {
@@ -56,8 +37,6 @@ func detailsMissing[D providers.Details, T any](pick func(D) *T) func(*providers
 	}
 }
 
-func incomplete(g *providers.Group) bool { return !g.Complete }
-
 // flickrPick reads one field of a Flickr group's details; nil means the
 // details lack it.
 type flickrPick[T any] func(*providers.FlickrDetails) *T
@@ -68,16 +47,17 @@ func stringPick[D providers.Details](f func(D) string) func(D) *string {
 }
 
 var (
-	pickFlickrPrivacy      flickrPick[int]                          = func(d *providers.FlickrDetails) *int { return nonZero(d.Privacy) }
-	pickFlickrPathAlias                                             = stringPick(func(d *providers.FlickrDetails) string { return d.PathAlias })
-	pickFlickrLang                                                  = stringPick(func(d *providers.FlickrDetails) string { return d.Lang })
-	pickFlickrRules        flickrPick[string]                       = func(d *providers.FlickrDetails) *string { return d.Rules }
-	pickFlickrRestrictions flickrPick[providers.FlickrRestrictions] = func(d *providers.FlickrDetails) *providers.FlickrRestrictions { return d.Restrictions }
-	pickFlickrRoles        flickrPick[providers.FlickrRoles]        = func(d *providers.FlickrDetails) *providers.FlickrRoles { return d.Roles }
-	pickFlickrThrottle     flickrPick[providers.FlickrThrottle]     = func(d *providers.FlickrDetails) *providers.FlickrThrottle { return d.Throttle }
-	pickFlickrIsMember     flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember }
-	pickFlickrIsModerator  flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator }
-	pickFlickrIsAdmin      flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin }
+	pickFlickrPrivacy       flickrPick[int]                          = func(d *providers.FlickrDetails) *int { return d.Privacy }
+	pickFlickrPoolModerated flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.PoolModerated }
+	pickFlickrPathAlias                                              = stringPick(func(d *providers.FlickrDetails) string { return d.PathAlias })
+	pickFlickrLang                                                   = stringPick(func(d *providers.FlickrDetails) string { return d.Lang })
+	pickFlickrRules         flickrPick[string]                       = func(d *providers.FlickrDetails) *string { return d.Rules }
+	pickFlickrRestrictions  flickrPick[providers.FlickrRestrictions] = func(d *providers.FlickrDetails) *providers.FlickrRestrictions { return d.Restrictions }
+	pickFlickrRoles         flickrPick[providers.FlickrRoles]        = func(d *providers.FlickrDetails) *providers.FlickrRoles { return d.Roles }
+	pickFlickrThrottle      flickrPick[providers.FlickrThrottle]     = func(d *providers.FlickrDetails) *providers.FlickrThrottle { return d.Throttle }
+	pickFlickrIsMember      flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember }
+	pickFlickrIsModerator   flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator }
+	pickFlickrIsAdmin       flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin }
 
 	pickPSOwner         = stringPick(func(d *providers.PageSeederDetails) string { return d.Owner })
 	pickPSTitle         = stringPick(func(d *providers.PageSeederDetails) string { return d.Title })
@@ -93,6 +73,7 @@ var (
 	pickPSDetailsType   = stringPick(func(d *providers.PageSeederDetails) string { return d.DetailsType })
 	pickPSRelatedURL    = stringPick(func(d *providers.PageSeederDetails) string { return d.RelatedURL })
 	pickPSMessage       = stringPick(func(d *providers.PageSeederDetails) string { return d.Message })
+	pickPSEditURLs      = func(d *providers.PageSeederDetails) *bool { return d.EditURLs }
 )
 
 // detailsNeeds maps each details type's fields that may need the detail
@@ -104,7 +85,7 @@ var detailsNeeds = map[string]map[string]func(*providers.Group) bool{
 		"privacy":           detailsMissing(pickFlickrPrivacy),
 		"pathAlias":         detailsMissing(pickFlickrPathAlias),
 		"lang":              detailsMissing(pickFlickrLang),
-		"poolModerated":     incomplete,
+		"poolModerated":     detailsMissing(pickFlickrPoolModerated),
 		"rules":             detailsMissing(pickFlickrRules),
 		"throttle":          detailsMissing(pickFlickrThrottle),
 		"restrictions":      detailsMissing(pickFlickrRestrictions),
@@ -119,7 +100,7 @@ var detailsNeeds = map[string]map[string]func(*providers.Group) bool{
 		"access":        detailsMissing(pickPSAccess),
 		"visibleTo":     detailsMissing(pickPSVisibleTo),
 		"template":      detailsMissing(pickPSTemplate),
-		"editUrls":      incomplete,
+		"editUrls":      detailsMissing(pickPSEditURLs),
 		"commenting":    detailsMissing(pickPSCommenting),
 		"moderation":    detailsMissing(pickPSModeration),
 		"registration":  detailsMissing(pickPSRegistration),
@@ -159,7 +140,7 @@ func (d *FlickrGroupDetails) Lang() (*string, error) {
 
 // PoolModerated is whether pool additions need a moderator's approval.
 func (d *FlickrGroupDetails) PoolModerated() (*bool, error) {
-	return completeValue(d.group, d.FlickrDetails, func(d *providers.FlickrDetails) bool { return d.PoolModerated })
+	return detailsValue(d.group, d.FlickrDetails, pickFlickrPoolModerated)
 }
 
 // Rules are the group's rules.
@@ -206,7 +187,7 @@ func (d *FlickrGroupDetails) Roles() (*providers.FlickrRoles, error) {
 // field fails, not the whole details object.
 func (d *FlickrGroupDetails) Admin() (*bool, error) {
 	if d.FlickrDetails.ViewerIsAdmin != nil || d.fromList() {
-		return &d.FlickrDetails.Admin, nil
+		return d.FlickrDetails.Admin, nil
 	}
 	m, err := d.group.ViewerMembership()
 	if err != nil {
@@ -266,8 +247,12 @@ func (d *UpcomingGroupDetails) ModerationLevel() *string {
 }
 
 // CommercialAccountID is the commercial account the group belongs to.
-func (d *UpcomingGroupDetails) CommercialAccountID() string {
-	return itoa64(d.UpcomingDetails.CommercialAccountID)
+func (d *UpcomingGroupDetails) CommercialAccountID() *string {
+	if d.UpcomingDetails.CommercialAccountID == nil {
+		return nil
+	}
+	s := itoa64(*d.UpcomingDetails.CommercialAccountID)
+	return &s
 }
 
 // Owner is the owning organisation's name.
@@ -286,7 +271,7 @@ func (d *PageSeederGroupDetails) Access() (*string, error) {
 }
 
 // Common is PageSeeder's deprecated common flag.
-func (d *PageSeederGroupDetails) Common() *bool { return &d.PageSeederDetails.Common }
+func (d *PageSeederGroupDetails) Common() *bool { return d.PageSeederDetails.Common }
 
 // VisibleTo is the visibility setting.
 func (d *PageSeederGroupDetails) VisibleTo() (*string, error) {
@@ -300,7 +285,7 @@ func (d *PageSeederGroupDetails) Template() (*string, error) {
 
 // EditUrls is whether URLs can be edited.
 func (d *PageSeederGroupDetails) EditUrls() (*bool, error) {
-	return completeValue(d.group, d.PageSeederDetails, func(d *providers.PageSeederDetails) bool { return d.EditURLs })
+	return detailsValue(d.group, d.PageSeederDetails, pickPSEditURLs)
 }
 
 // Commenting is who may comment.

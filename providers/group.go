@@ -34,10 +34,12 @@ const (
 	JoinUnknown JoinPolicy = ""
 )
 
-// Group is a group on one platform. The common fields are pointers where a
-// platform's list call may not return them: nil means "not in this
-// representation". When Complete is false, a nil field may be known after
-// GroupsByID; when Complete is true, nil means the platform has no value.
+// Group is a group on one platform. Every numeric, boolean and enum field,
+// here and in the Details, can be unknown: a pointer is nil and an enum is
+// its Unknown value when the platform sent nothing, a blank or a value the
+// decoder does not recognise, never a zero that the platform did not say.
+// When Complete is false, a nil field may be known after GroupsByID; when
+// Complete is true, nil means the platform has no value.
 type Group struct {
 	Provider Kind
 	// ID is the platform's identifier (an NSID, a numeric id, an Akana GUID).
@@ -74,21 +76,21 @@ type Details interface {
 // (flickr.people.getGroups with extras, flickr.groups.getInfo).
 type FlickrDetails struct {
 	// Privacy is Flickr's privacy code: 1 private, 2 invite-only public,
-	// 3 open public. 0 when unknown.
-	Privacy int
+	// 3 open public; nil when Flickr sent none or another value.
+	Privacy *int
 	// Admin is the list call's admin flag for the caller.
-	Admin bool
+	Admin *bool
 	// EighteenPlus and InvitationOnly are the list call's flags.
-	EighteenPlus   bool
-	InvitationOnly bool
+	EighteenPlus   *bool
+	InvitationOnly *bool
 	// IconFarm and IconServer locate the buddy icon (see IconURL).
-	IconFarm   int
+	IconFarm   *int
 	IconServer string
 	// PathAlias is the group's URL alias, when it has one.
 	PathAlias string
 	Lang      string
 	// PoolModerated: photos added to the pool need approval.
-	PoolModerated bool
+	PoolModerated *bool
 	Rules         *string
 	Throttle      *FlickrThrottle
 	Restrictions  *FlickrRestrictions
@@ -114,11 +116,12 @@ type FlickrThrottle struct {
 	Remaining *int
 }
 
-// FlickrRestrictions are the content types a group's pool accepts.
+// FlickrRestrictions are the content types a group's pool accepts; a flag
+// Flickr did not send is nil.
 type FlickrRestrictions struct {
-	PhotosOK, VideosOK, ImagesOK, ScreensOK, ArtOK, VirtualOK bool
-	SafeOK, ModerateOK, RestrictedOK                          bool
-	HasGeo                                                    bool
+	PhotosOK, VideosOK, ImagesOK, ScreensOK, ArtOK, VirtualOK *bool
+	SafeOK, ModerateOK, RestrictedOK                          *bool
+	HasGeo                                                    *bool
 }
 
 // FlickrRoles are a Flickr group's names for its roles.
@@ -133,11 +136,11 @@ func (*FlickrDetails) isDetails() {}
 type UpcomingDetails struct {
 	// ModerationLevel is Upcoming's own word, e.g. "unmoderated", "moderated".
 	ModerationLevel  string
-	EventModeration  bool
-	MemberModeration bool
-	IsPrivate        bool
+	EventModeration  *bool
+	MemberModeration *bool
+	IsPrivate        *bool
 	// CommercialAccountID is 0 for a non-commercial group.
-	CommercialAccountID int64
+	CommercialAccountID *int64
 	// NumMembers and NumTopics are the JSON output's second pair of counts.
 	// The seed shows them disagreeing with member_count and topic_count, so
 	// both are kept as sent.
@@ -156,12 +159,12 @@ type PageSeederDetails struct {
 	Owner  string
 	Title  string
 	Access string // "public" or "member"
-	Common bool   // deprecated by PageSeeder, kept as sent
+	Common *bool  // deprecated by PageSeeder, kept as sent
 	// VisibleTo is the "visibility" setting: "public" or the name of a group
 	// whose members can see this one.
 	VisibleTo     string
 	Template      string
-	EditURLs      bool
+	EditURLs      *bool
 	Commenting    string // public, reviewer, contributor
 	Moderation    string // reviewer, email, all
 	Registration  string // normal, moderated, confirmed
@@ -206,7 +209,7 @@ func (g *Group) WithoutViewerFields() *Group {
 	if d, ok := g.Details.(*FlickrDetails); ok {
 		dc := *d
 		dc.ViewerIsMember, dc.ViewerIsModerator, dc.ViewerIsAdmin = nil, nil, nil
-		dc.Admin = false
+		dc.Admin = nil
 		if d.Throttle != nil {
 			t := *d.Throttle
 			t.Remaining = nil

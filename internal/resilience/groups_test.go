@@ -103,21 +103,21 @@ func TestCache(t *testing.T) {
 		m := newFixture()
 		p := Wrap(perViewer{m}, fastOptions())
 		a := groupsByID(t, p, alice, "pub")["pub"].Details.(*providers.FlickrDetails)
-		if a.ViewerIsAdmin == nil || !*a.ViewerIsAdmin || !a.Admin || a.Throttle.Remaining == nil {
+		if a.ViewerIsAdmin == nil || !*a.ViewerIsAdmin || a.Admin == nil || !*a.Admin || a.Throttle.Remaining == nil {
 			t.Fatalf("alice, who fetched, should get her own flags: %+v", a)
 		}
 		b := groupsByID(t, p, bob, "pub")["pub"].Details.(*providers.FlickrDetails)
 		if detailCalls(m) != 1 {
 			t.Fatalf("bob's lookup should be a cache hit")
 		}
-		if b.ViewerIsAdmin != nil || b.ViewerIsMember != nil || b.Admin || b.Throttle.Remaining != nil {
+		if b.ViewerIsAdmin != nil || b.ViewerIsMember != nil || b.Admin != nil || b.Throttle.Remaining != nil {
 			t.Fatalf("bob got per-caller fields from alice's fetch: %+v", b)
 		}
 		// And changing what one caller got changes nothing for the next.
-		b.Privacy = 99
+		b.Privacy = ptr(99)
 		c := groupsByID(t, p, bob, "pub")["pub"].Details.(*providers.FlickrDetails)
-		if c.Privacy != 3 {
-			t.Fatalf("a caller's change leaked into the cache: privacy %d", c.Privacy)
+		if *c.Privacy != 3 {
+			t.Fatalf("a caller's change leaked into the cache: privacy %d", *c.Privacy)
 		}
 	})
 

@@ -61,10 +61,10 @@ func newFixture() *providertest.Memory {
 	count := 2
 	for _, g := range []providers.Group{
 		{ID: "pub", Name: "Public", Visibility: providers.VisibilityPublic, Description: &desc, MemberCount: &count,
-			Details: &providers.FlickrDetails{Privacy: 3, Throttle: &providers.FlickrThrottle{Mode: "day"}}},
-		{ID: "pub2", Name: "Public 2", Visibility: providers.VisibilityPublic, Details: &providers.FlickrDetails{Privacy: 3}},
-		{ID: "priv", Name: "Private", Visibility: providers.VisibilityPrivate, Details: &providers.FlickrDetails{Privacy: 1}},
-		{ID: "club", Name: "Club", Visibility: providers.VisibilityRestricted, Details: &providers.FlickrDetails{Privacy: 2}},
+			Details: &providers.FlickrDetails{Privacy: ptr(3), Throttle: &providers.FlickrThrottle{Mode: "day"}}},
+		{ID: "pub2", Name: "Public 2", Visibility: providers.VisibilityPublic, Details: &providers.FlickrDetails{Privacy: ptr(3)}},
+		{ID: "priv", Name: "Private", Visibility: providers.VisibilityPrivate, Details: &providers.FlickrDetails{Privacy: ptr(1)}},
+		{ID: "club", Name: "Club", Visibility: providers.VisibilityRestricted, Details: &providers.FlickrDetails{Privacy: ptr(2)}},
 		{ID: "unsaid", Name: "Unsaid", Details: &providers.FlickrDetails{}},
 	} {
 		m.AddGroup(g)
@@ -100,7 +100,7 @@ func (p perViewer) GroupsByID(ctx context.Context, acct providers.Account, ids [
 		if d, ok := g.Details.(*providers.FlickrDetails); ok {
 			dc := *d
 			admin := role == providers.RoleAdmin
-			dc.ViewerIsMember, dc.ViewerIsAdmin, dc.Admin = &member, &admin, admin
+			dc.ViewerIsMember, dc.ViewerIsAdmin, dc.Admin = &member, &admin, &admin
 			if d.Throttle != nil {
 				th := *d.Throttle
 				left := 5

@@ -53,12 +53,12 @@ func everyDetails() []*providers.Group {
 	return []*providers.Group{
 		{Provider: providers.Flickr, ID: "f1", Name: "F", Complete: true, Visibility: providers.VisibilityPublic,
 			Description: ptr("d"), MemberCount: ptr(3), AgeRestricted: ptr(false), CreatedAt: &created,
-			Details: &providers.FlickrDetails{Privacy: 3, IconFarm: 1, IconServer: "2", PathAlias: "alias", Rules: ptr("be nice"),
+			Details: &providers.FlickrDetails{Privacy: ptr(3), IconFarm: ptr(1), PoolModerated: ptr(false), IconServer: "2", PathAlias: "alias", Rules: ptr("be nice"),
 				Throttle:     &providers.FlickrThrottle{Count: ptr(2), Mode: "day"},
-				Restrictions: &providers.FlickrRestrictions{PhotosOK: true, HasGeo: true},
+				Restrictions: &providers.FlickrRestrictions{PhotosOK: ptr(true), HasGeo: ptr(true)},
 				Roles:        &providers.FlickrRoles{Member: "m", Moderator: "mod", Admin: "a"}}},
-		{Provider: providers.Upcoming, ID: "u1", Name: "U", Details: &providers.UpcomingDetails{ModerationLevel: "moderated", CommercialAccountID: 7, NumMembers: ptr(4)}},
-		{Provider: providers.PageSeeder, ID: "p1", Name: "P", Details: &providers.PageSeederDetails{Type: "project", Access: "public", Message: "hi"}},
+		{Provider: providers.Upcoming, ID: "u1", Name: "U", Details: &providers.UpcomingDetails{ModerationLevel: "moderated", CommercialAccountID: ptr(int64(7)), IsPrivate: ptr(true), NumMembers: ptr(4)}},
+		{Provider: providers.PageSeeder, ID: "p1", Name: "P", Details: &providers.PageSeederDetails{Type: "project", Access: "public", EditURLs: ptr(false), Message: "hi"}},
 		{Provider: providers.Akana, ID: "a1", Name: "A", Details: &providers.AkanaDetails{ResourceType: "group", Categories: []providers.AkanaCategory{{Value: "v", Domain: "d"}}}},
 		{Provider: providers.Akana, ID: "n1", Name: "No details"},
 	}
@@ -180,7 +180,7 @@ func TestRedisCache(t *testing.T) {
 		if got["priv"] != nil {
 			t.Fatal("bob got alice's private group")
 		}
-		if d := got["pub"].Details.(*providers.FlickrDetails); d.ViewerIsAdmin != nil || d.Admin {
+		if d := got["pub"].Details.(*providers.FlickrDetails); d.ViewerIsAdmin != nil || d.Admin != nil {
 			t.Fatalf("bob got alice's flags through Redis: %+v", d)
 		}
 		if _, err := two.LeaveGroup(ctx, bob, "pub", providers.LeaveOptions{}); err != nil {

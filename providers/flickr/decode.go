@@ -137,37 +137,6 @@ func parseInt(s string) (int, error) {
 	return int(f), nil
 }
 
-// flexBool accepts what flexInt accepts (non-zero is true) plus the words
-// "true", "false", "yes", "no".
-type flexBool bool
-
-func (v *flexBool) UnmarshalJSON(b []byte) error {
-	t, err := flexText(b)
-	if err != nil {
-		return err
-	}
-	if n, ok := atoi(t); ok {
-		// A number is neither "yes" nor "no".
-		*v = n != 0
-		return nil
-	}
-	s := string(t)
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "yes":
-		*v = true
-		return nil
-	case "no":
-		*v = false
-		return nil
-	}
-	n, err := parseInt(s)
-	if err != nil {
-		return err
-	}
-	*v = n != 0
-	return nil
-}
-
 // list accepts a JSON array, a bare object (a list of one), null or "" (an
 // empty list).
 type list[T any] []T
@@ -354,23 +323,6 @@ func readString(r *jsonscan.Reader, s *flexString) bool {
 func readInt(r *jsonscan.Reader, n *flexInt) bool {
 	b, ok := r.Value()
 	return ok && n.UnmarshalJSON(b) == nil
-}
-
-func readBool(r *jsonscan.Reader, v *flexBool) bool {
-	b, ok := r.Value()
-	return ok && v.UnmarshalJSON(b) == nil
-}
-
-func readIntPtr(r *jsonscan.Reader, p **flexInt) bool {
-	if r.Peek() == 'n' {
-		return r.Null()
-	}
-	n := new(flexInt)
-	if !readInt(r, n) {
-		return false
-	}
-	*p = n
-	return true
 }
 
 // readList reads what list[T].UnmarshalJSON accepts, each element with

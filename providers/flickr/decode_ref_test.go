@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -78,32 +77,6 @@ func (n *refFlexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// refFlexBool accepts what refFlexInt accepts (non-zero is true) plus the words
-// "true", "false", "yes", "no".
-type refFlexBool bool
-
-func (v *refFlexBool) UnmarshalJSON(b []byte) error {
-	var s refFlexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	switch strings.ToLower(strings.TrimSpace(string(s))) {
-	case "yes":
-		*v = true
-		return nil
-	case "no":
-		*v = false
-		return nil
-	}
-	n, err := parseInt(string(s))
-	if err != nil {
-		return err
-	}
-	*v = n != 0
-	return nil
-}
-
-// list accepts a JSON array, a bare object (a list of one), null or "" (an
 // empty list).
 type refList[T any] []T
 
@@ -221,35 +194,35 @@ type refListedGroup struct {
 	NSID           refFlexString    `json:"nsid"`
 	ID             refFlexString    `json:"id"`
 	Name           refFlexString    `json:"name"`
-	IconFarm       refFlexInt       `json:"iconfarm"`
+	IconFarm       refFlexString    `json:"iconfarm"`
 	IconServer     refFlexString    `json:"iconserver"`
-	Admin          refFlexBool      `json:"admin"`
-	EighteenPlus   refFlexBool      `json:"eighteenplus"`
-	InvitationOnly refFlexBool      `json:"invitation_only"`
-	Members        *refFlexInt      `json:"members"`
-	PoolCount      *refFlexInt      `json:"pool_count"`
-	Privacy        *refFlexInt      `json:"privacy"`
+	Admin          refFlexString    `json:"admin"`
+	EighteenPlus   refFlexString    `json:"eighteenplus"`
+	InvitationOnly refFlexString    `json:"invitation_only"`
+	Members        refFlexString    `json:"members"`
+	PoolCount      refFlexString    `json:"pool_count"`
+	Privacy        refFlexString    `json:"privacy"`
 	Throttle       *refWireThrottle `json:"throttle"`
 	Restrictions   *refWireRestrict `json:"restrictions"`
 }
 
 type refWireThrottle struct {
-	Count     *refFlexInt   `json:"count"`
+	Count     refFlexString `json:"count"`
 	Mode      refFlexString `json:"mode"`
-	Remaining *refFlexInt   `json:"remaining"`
+	Remaining refFlexString `json:"remaining"`
 }
 
 type refWireRestrict struct {
-	PhotosOK     refFlexBool `json:"photos_ok"`
-	VideosOK     refFlexBool `json:"videos_ok"`
-	ImagesOK     refFlexBool `json:"images_ok"`
-	ScreensOK    refFlexBool `json:"screens_ok"`
-	ArtOK        refFlexBool `json:"art_ok"`
-	VirtualOK    refFlexBool `json:"virtual_ok"`
-	SafeOK       refFlexBool `json:"safe_ok"`
-	ModerateOK   refFlexBool `json:"moderate_ok"`
-	RestrictedOK refFlexBool `json:"restricted_ok"`
-	HasGeo       refFlexBool `json:"has_geo"`
+	PhotosOK     refFlexString `json:"photos_ok"`
+	VideosOK     refFlexString `json:"videos_ok"`
+	ImagesOK     refFlexString `json:"images_ok"`
+	ScreensOK    refFlexString `json:"screens_ok"`
+	ArtOK        refFlexString `json:"art_ok"`
+	VirtualOK    refFlexString `json:"virtual_ok"`
+	SafeOK       refFlexString `json:"safe_ok"`
+	ModerateOK   refFlexString `json:"moderate_ok"`
+	RestrictedOK refFlexString `json:"restricted_ok"`
+	HasGeo       refFlexString `json:"has_geo"`
 }
 
 type refInfoResponse struct {
@@ -261,22 +234,22 @@ type refWireGroup struct {
 	NSID           refFlexString    `json:"nsid"`
 	PathAlias      refFlexString    `json:"path_alias"`
 	IconServer     refFlexString    `json:"iconserver"`
-	IconFarm       refFlexInt       `json:"iconfarm"`
+	IconFarm       refFlexString    `json:"iconfarm"`
 	Lang           refFlexString    `json:"lang"`
-	PoolModerated  refFlexBool      `json:"ispoolmoderated"`
-	EighteenPlus   refFlexBool      `json:"eighteenplus"`
-	InvitationOnly refFlexBool      `json:"invitation_only"`
-	IsMember       *refFlexBool     `json:"is_member"`
-	IsModerator    *refFlexBool     `json:"is_moderator"`
-	IsAdmin        *refFlexBool     `json:"is_admin"`
-	IsFounder      *refFlexBool     `json:"is_founder"`
+	PoolModerated  refFlexString    `json:"ispoolmoderated"`
+	EighteenPlus   refFlexString    `json:"eighteenplus"`
+	InvitationOnly refFlexString    `json:"invitation_only"`
+	IsMember       refFlexString    `json:"is_member"`
+	IsModerator    refFlexString    `json:"is_moderator"`
+	IsAdmin        refFlexString    `json:"is_admin"`
+	IsFounder      refFlexString    `json:"is_founder"`
 	Name           refFlexString    `json:"name"`
 	Description    *refFlexString   `json:"description"`
 	Rules          *refFlexString   `json:"rules"`
-	Members        *refFlexInt      `json:"members"`
-	PoolCount      *refFlexInt      `json:"pool_count"`
-	TopicCount     *refFlexInt      `json:"topic_count"`
-	Privacy        *refFlexInt      `json:"privacy"`
+	Members        refFlexString    `json:"members"`
+	PoolCount      refFlexString    `json:"pool_count"`
+	TopicCount     refFlexString    `json:"topic_count"`
+	Privacy        refFlexString    `json:"privacy"`
 	DateCreate     refFlexString    `json:"datecreate"`
 	Roles          *refWireRoles    `json:"roles"`
 	Throttle       *refWireThrottle `json:"throttle"`

@@ -42,7 +42,7 @@ func TestMembershipsDecodeTheSeedDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seedDetails := &providers.FlickrDetails{IconFarm: 1, IconServer: "1"}
+	seedDetails := &providers.FlickrDetails{Admin: p(false), EighteenPlus: p(false), InvitationOnly: p(false), IconFarm: p(1), IconServer: "1"}
 	member := func(g providers.Group) providers.Membership {
 		return providers.Membership{Provider: providers.Flickr, UserID: fakeAccount.UserID, Group: g,
 			Role: providers.RoleMember, ProviderRole: "member", Status: providers.StatusActive, Leavable: true}
@@ -71,9 +71,10 @@ func TestMembershipsTolerateFlickrsLooseTypes(t *testing.T) {
 		t.Fatalf("got %d memberships, want 3", len(got))
 	}
 	night := listedGroup("11947580@N00", "Night Images", 6, "5491", 126776, 965541, &providers.FlickrDetails{
-		Privacy: 3, IconFarm: 6, IconServer: "5491",
-		Throttle:     &providers.FlickrThrottle{Count: p(1), Mode: "day"},
-		Restrictions: &providers.FlickrRestrictions{PhotosOK: true, VideosOK: true, ImagesOK: true, SafeOK: true},
+		Privacy: p(3), Admin: p(false), EighteenPlus: p(false), InvitationOnly: p(false), IconFarm: p(6), IconServer: "5491",
+		Throttle: &providers.FlickrThrottle{Count: p(1), Mode: "day"},
+		Restrictions: &providers.FlickrRestrictions{PhotosOK: p(true), VideosOK: p(true), ImagesOK: p(true), ScreensOK: p(false),
+			ArtOK: p(false), SafeOK: p(true), ModerateOK: p(false), RestrictedOK: p(false), HasGeo: p(false)},
 	})
 	night.Visibility = providers.VisibilityPublic
 	if diff := cmp.Diff(night, got[0].Group); diff != "" {
@@ -100,8 +101,11 @@ func TestMembershipsAcceptABareObjectForAListOfOne(t *testing.T) {
 		t.Fatalf("got %d memberships, want 1", len(got))
 	}
 	g := got[0].Group
-	if *g.IconURL != flickr.DefaultIconURL || *g.MemberCount != 0 || g.PoolCount != nil || g.Visibility != providers.VisibilityPrivate || !*g.AgeRestricted {
-		t.Errorf("group = icon %s members %v pool %v visibility %s adult %v", *g.IconURL, *g.MemberCount, g.PoolCount, g.Visibility, *g.AgeRestricted)
+	// "members": "" is no count at all, and privacy 1 is a private group,
+	// which only invited people join whatever invitation_only says.
+	if *g.IconURL != flickr.DefaultIconURL || g.MemberCount != nil || g.PoolCount != nil || g.Visibility != providers.VisibilityPrivate ||
+		g.JoinPolicy != providers.JoinInvitationOnly || !*g.AgeRestricted {
+		t.Errorf("group = icon %s members %v pool %v visibility %s join %s adult %v", *g.IconURL, g.MemberCount, g.PoolCount, g.Visibility, g.JoinPolicy, *g.AgeRestricted)
 	}
 }
 
@@ -121,10 +125,11 @@ func TestGroupsByIDDecodesEveryGetInfoField(t *testing.T) {
 		Visibility: providers.VisibilityPublic, JoinPolicy: providers.JoinOpen, AgeRestricted: p(false),
 		CreatedAt: &created, OwnerID: p(fakeAccount.UserID),
 		Details: &providers.FlickrDetails{
-			Privacy: 3, IconFarm: 1, IconServer: "52", PathAlias: "sfbas", Rules: p(""),
+			Privacy: p(3), Admin: p(false), EighteenPlus: p(false), InvitationOnly: p(false), PoolModerated: p(false),
+			IconFarm: p(1), IconServer: "52", PathAlias: "sfbas", Rules: p(""),
 			Throttle: &providers.FlickrThrottle{Count: p(5), Mode: "day", Remaining: p(4)},
-			Restrictions: &providers.FlickrRestrictions{PhotosOK: true, VideosOK: true, ImagesOK: true,
-				SafeOK: true, ModerateOK: true, RestrictedOK: true},
+			Restrictions: &providers.FlickrRestrictions{PhotosOK: p(true), VideosOK: p(true), ImagesOK: p(true), ScreensOK: p(false),
+				ArtOK: p(false), VirtualOK: p(false), SafeOK: p(true), ModerateOK: p(true), RestrictedOK: p(true), HasGeo: p(false)},
 			Roles:          &providers.FlickrRoles{Member: "Member", Moderator: "Moderator", Admin: "Administrator"},
 			ViewerIsMember: p(true), ViewerIsModerator: p(false), ViewerIsAdmin: p(false),
 		},

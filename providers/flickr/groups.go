@@ -24,22 +24,22 @@ type wireGroup struct {
 	NSID           flexString    `json:"nsid"`
 	PathAlias      flexString    `json:"path_alias"`
 	IconServer     flexString    `json:"iconserver"`
-	IconFarm       flexInt       `json:"iconfarm"`
+	IconFarm       flexString    `json:"iconfarm"`
 	Lang           flexString    `json:"lang"`
-	PoolModerated  flexBool      `json:"ispoolmoderated"`
-	EighteenPlus   flexBool      `json:"eighteenplus"`
-	InvitationOnly flexBool      `json:"invitation_only"`
-	IsMember       *flexBool     `json:"is_member"`
-	IsModerator    *flexBool     `json:"is_moderator"`
-	IsAdmin        *flexBool     `json:"is_admin"`
-	IsFounder      *flexBool     `json:"is_founder"`
+	PoolModerated  flexString    `json:"ispoolmoderated"`
+	EighteenPlus   flexString    `json:"eighteenplus"`
+	InvitationOnly flexString    `json:"invitation_only"`
+	IsMember       flexString    `json:"is_member"`
+	IsModerator    flexString    `json:"is_moderator"`
+	IsAdmin        flexString    `json:"is_admin"`
+	IsFounder      flexString    `json:"is_founder"`
 	Name           flexString    `json:"name"`
 	Description    *flexString   `json:"description"`
 	Rules          *flexString   `json:"rules"`
-	Members        *flexInt      `json:"members"`
-	PoolCount      *flexInt      `json:"pool_count"`
-	TopicCount     *flexInt      `json:"topic_count"`
-	Privacy        *flexInt      `json:"privacy"`
+	Members        flexString    `json:"members"`
+	PoolCount      flexString    `json:"pool_count"`
+	TopicCount     flexString    `json:"topic_count"`
+	Privacy        flexString    `json:"privacy"`
 	DateCreate     flexString    `json:"datecreate"`
 	Roles          *wireRoles    `json:"roles"`
 	Throttle       *wireThrottle `json:"throttle"`
@@ -76,23 +76,29 @@ func (w wireGroup) group(viewer string) *providers.Group {
 		id = string(w.NSID)
 	}
 	d := &providers.FlickrDetails{
-		Admin:             w.IsAdmin != nil && bool(*w.IsAdmin),
-		EighteenPlus:      bool(w.EighteenPlus),
-		InvitationOnly:    bool(w.InvitationOnly),
-		IconFarm:          int(w.IconFarm),
+		Admin:             optBool(w.IsAdmin),
+		EighteenPlus:      optBool(w.EighteenPlus),
+		InvitationOnly:    optBool(w.InvitationOnly),
+		IconFarm:          optInt(w.IconFarm),
 		IconServer:        string(w.IconServer),
 		PathAlias:         string(w.PathAlias),
 		Lang:              string(w.Lang),
-		PoolModerated:     bool(w.PoolModerated),
+		Privacy:           privacy(w.Privacy),
+		PoolModerated:     optBool(w.PoolModerated),
 		Rules:             strPtr(w.Rules),
 		Throttle:          w.Throttle.domain(),
 		Restrictions:      w.Restrictions.domain(),
-		ViewerIsMember:    boolPtr(w.IsMember),
-		ViewerIsModerator: boolPtr(w.IsModerator),
-		ViewerIsAdmin:     boolPtr(w.IsAdmin),
+		ViewerIsMember:    optBool(w.IsMember),
+		ViewerIsModerator: optBool(w.IsModerator),
+		ViewerIsAdmin:     optBool(w.IsAdmin),
 	}
 	if w.Roles != nil {
 		d.Roles = &providers.FlickrRoles{Member: string(w.Roles.Member), Moderator: string(w.Roles.Moderator), Admin: string(w.Roles.Admin)}
+	}
+	if d.Privacy != nil && *d.Privacy == 2 {
+		// Privacy 2 is "invite-only public" even when the
+		// invitation_only attribute is absent.
+		d.InvitationOnly = ptr(true)
 	}
 	g := &providers.Group{
 		Provider:      providers.Flickr,
@@ -101,26 +107,17 @@ func (w wireGroup) group(viewer string) *providers.Group {
 		Complete:      true,
 		Description:   strPtr(w.Description),
 		URL:           ptr(groupURL(id)),
-		IconURL:       ptr(iconURL(int(w.IconFarm), string(w.IconServer), id)),
-		MemberCount:   intPtr(w.Members),
-		TopicCount:    intPtr(w.TopicCount),
-		PoolCount:     intPtr(w.PoolCount),
-		JoinPolicy:    joinPolicy(bool(w.InvitationOnly)),
-		AgeRestricted: ptr(bool(w.EighteenPlus)),
+		IconURL:       ptr(iconURL(d.IconFarm, string(w.IconServer), id)),
+		MemberCount:   optInt(w.Members),
+		TopicCount:    optInt(w.TopicCount),
+		PoolCount:     optInt(w.PoolCount),
+		Visibility:    visibility(d.Privacy),
+		JoinPolicy:    joinPolicy(d.Privacy, d.InvitationOnly),
+		AgeRestricted: d.EighteenPlus,
 		CreatedAt:     parseDateCreate(string(w.DateCreate)),
 		Details:       d,
 	}
-	if w.Privacy != nil {
-		d.Privacy = int(*w.Privacy)
-		g.Visibility = visibility(d.Privacy)
-		if d.Privacy == 2 {
-			// Privacy 2 is "invite-only public" even when the
-			// invitation_only attribute is absent.
-			d.InvitationOnly = true
-			g.JoinPolicy = providers.JoinInvitationOnly
-		}
-	}
-	if w.IsFounder != nil && bool(*w.IsFounder) && viewer != "" {
+	if f := optBool(w.IsFounder); f != nil && *f && viewer != "" {
 		g.OwnerID = ptr(viewer)
 	}
 	return g
@@ -260,14 +257,6 @@ func strPtr(s *flexString) *string {
 		return nil
 	}
 	v := string(*s)
-	return &v
-}
-
-func boolPtr(b *flexBool) *bool {
-	if b == nil {
-		return nil
-	}
-	v := bool(*b)
 	return &v
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/jsonscan"
@@ -22,35 +23,35 @@ type listedGroup struct {
 	NSID           flexString    `json:"nsid"`
 	ID             flexString    `json:"id"` // some list calls say id rather than nsid
 	Name           flexString    `json:"name"`
-	IconFarm       flexInt       `json:"iconfarm"`
+	IconFarm       flexString    `json:"iconfarm"`
 	IconServer     flexString    `json:"iconserver"`
-	Admin          flexBool      `json:"admin"`
-	EighteenPlus   flexBool      `json:"eighteenplus"`
-	InvitationOnly flexBool      `json:"invitation_only"`
-	Members        *flexInt      `json:"members"`
-	PoolCount      *flexInt      `json:"pool_count"`
-	Privacy        *flexInt      `json:"privacy"`
+	Admin          flexString    `json:"admin"`
+	EighteenPlus   flexString    `json:"eighteenplus"`
+	InvitationOnly flexString    `json:"invitation_only"`
+	Members        flexString    `json:"members"`
+	PoolCount      flexString    `json:"pool_count"`
+	Privacy        flexString    `json:"privacy"`
 	Throttle       *wireThrottle `json:"throttle"`
 	Restrictions   *wireRestrict `json:"restrictions"`
 }
 
 type wireThrottle struct {
-	Count     *flexInt   `json:"count"`
+	Count     flexString `json:"count"`
 	Mode      flexString `json:"mode"`
-	Remaining *flexInt   `json:"remaining"`
+	Remaining flexString `json:"remaining"`
 }
 
 type wireRestrict struct {
-	PhotosOK     flexBool `json:"photos_ok"`
-	VideosOK     flexBool `json:"videos_ok"`
-	ImagesOK     flexBool `json:"images_ok"`
-	ScreensOK    flexBool `json:"screens_ok"`
-	ArtOK        flexBool `json:"art_ok"`
-	VirtualOK    flexBool `json:"virtual_ok"`
-	SafeOK       flexBool `json:"safe_ok"`
-	ModerateOK   flexBool `json:"moderate_ok"`
-	RestrictedOK flexBool `json:"restricted_ok"`
-	HasGeo       flexBool `json:"has_geo"`
+	PhotosOK     flexString `json:"photos_ok"`
+	VideosOK     flexString `json:"videos_ok"`
+	ImagesOK     flexString `json:"images_ok"`
+	ScreensOK    flexString `json:"screens_ok"`
+	ArtOK        flexString `json:"art_ok"`
+	VirtualOK    flexString `json:"virtual_ok"`
+	SafeOK       flexString `json:"safe_ok"`
+	ModerateOK   flexString `json:"moderate_ok"`
+	RestrictedOK flexString `json:"restricted_ok"`
+	HasGeo       flexString `json:"has_geo"`
 }
 
 // readOK reads a people.getGroups answer in one pass (see okReader). Its
@@ -102,14 +103,14 @@ var listedGroupFields = []jsonscan.Field[listedGroup]{
 	{Name: "nsid", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.NSID) }},
 	{Name: "id", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.ID) }},
 	{Name: "name", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.Name) }},
-	{Name: "iconfarm", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readInt(r, &g.IconFarm) }},
+	{Name: "iconfarm", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.IconFarm) }},
 	{Name: "iconserver", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.IconServer) }},
-	{Name: "admin", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.Admin) }},
-	{Name: "eighteenplus", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.EighteenPlus) }},
-	{Name: "invitation_only", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readBool(r, &g.InvitationOnly) }},
-	{Name: "members", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.Members) }},
-	{Name: "pool_count", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.PoolCount) }},
-	{Name: "privacy", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readIntPtr(r, &g.Privacy) }},
+	{Name: "admin", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.Admin) }},
+	{Name: "eighteenplus", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.EighteenPlus) }},
+	{Name: "invitation_only", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.InvitationOnly) }},
+	{Name: "members", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.Members) }},
+	{Name: "pool_count", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.PoolCount) }},
+	{Name: "privacy", Read: func(r *jsonscan.Reader, g *listedGroup) bool { return readString(r, &g.Privacy) }},
 	{Name: "throttle", Read: func(r *jsonscan.Reader, g *listedGroup) bool {
 		if r.Peek() == 'n' {
 			return r.Null()
@@ -129,22 +130,22 @@ var listedGroupFields = []jsonscan.Field[listedGroup]{
 }
 
 var throttleFields = []jsonscan.Field[wireThrottle]{
-	{Name: "count", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readIntPtr(r, &t.Count) }},
+	{Name: "count", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readString(r, &t.Count) }},
 	{Name: "mode", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readString(r, &t.Mode) }},
-	{Name: "remaining", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readIntPtr(r, &t.Remaining) }},
+	{Name: "remaining", Read: func(r *jsonscan.Reader, t *wireThrottle) bool { return readString(r, &t.Remaining) }},
 }
 
 var restrictFields = []jsonscan.Field[wireRestrict]{
-	{Name: "photos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.PhotosOK) }},
-	{Name: "videos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.VideosOK) }},
-	{Name: "images_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ImagesOK) }},
-	{Name: "screens_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ScreensOK) }},
-	{Name: "art_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ArtOK) }},
-	{Name: "virtual_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.VirtualOK) }},
-	{Name: "safe_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.SafeOK) }},
-	{Name: "moderate_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.ModerateOK) }},
-	{Name: "restricted_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.RestrictedOK) }},
-	{Name: "has_geo", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readBool(r, &v.HasGeo) }},
+	{Name: "photos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.PhotosOK) }},
+	{Name: "videos_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.VideosOK) }},
+	{Name: "images_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.ImagesOK) }},
+	{Name: "screens_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.ScreensOK) }},
+	{Name: "art_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.ArtOK) }},
+	{Name: "virtual_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.VirtualOK) }},
+	{Name: "safe_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.SafeOK) }},
+	{Name: "moderate_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.ModerateOK) }},
+	{Name: "restricted_ok", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.RestrictedOK) }},
+	{Name: "has_geo", Read: func(r *jsonscan.Reader, v *wireRestrict) bool { return readString(r, &v.HasGeo) }},
 }
 
 // Memberships lists the groups of acct's user with flickr.people.getGroups
@@ -175,7 +176,7 @@ func (c *Client) Memberships(ctx context.Context, acct providers.Account) ([]pro
 			continue // nothing can be done with a group without an id
 		}
 		role, providerRole := providers.RoleMember, "member"
-		if lg.Admin {
+		if b := optBool(lg.Admin); b != nil && *b {
 			role, providerRole = providers.RoleAdmin, "admin"
 		}
 		ms = append(ms, providers.Membership{
@@ -199,38 +200,35 @@ func (lg listedGroup) group() providers.Group {
 		id = string(lg.ID)
 	}
 	d := &providers.FlickrDetails{
-		Admin:          bool(lg.Admin),
-		EighteenPlus:   bool(lg.EighteenPlus),
-		InvitationOnly: bool(lg.InvitationOnly),
-		IconFarm:       int(lg.IconFarm),
+		Admin:          optBool(lg.Admin),
+		EighteenPlus:   optBool(lg.EighteenPlus),
+		InvitationOnly: optBool(lg.InvitationOnly),
+		IconFarm:       optInt(lg.IconFarm),
 		IconServer:     string(lg.IconServer),
+		Privacy:        privacy(lg.Privacy),
 		Throttle:       lg.Throttle.domain(),
 		Restrictions:   lg.Restrictions.domain(),
 	}
-	g := providers.Group{
+	return providers.Group{
 		Provider:      providers.Flickr,
 		ID:            id,
 		Name:          string(lg.Name),
 		URL:           ptr(groupURL(id)),
-		IconURL:       ptr(iconURL(int(lg.IconFarm), string(lg.IconServer), id)),
-		MemberCount:   intPtr(lg.Members),
-		PoolCount:     intPtr(lg.PoolCount),
-		JoinPolicy:    joinPolicy(bool(lg.InvitationOnly)),
-		AgeRestricted: ptr(bool(lg.EighteenPlus)),
+		IconURL:       ptr(iconURL(d.IconFarm, string(lg.IconServer), id)),
+		MemberCount:   optInt(lg.Members),
+		PoolCount:     optInt(lg.PoolCount),
+		Visibility:    visibility(d.Privacy),
+		JoinPolicy:    joinPolicy(d.Privacy, d.InvitationOnly),
+		AgeRestricted: d.EighteenPlus,
 		Details:       d,
 	}
-	if lg.Privacy != nil {
-		d.Privacy = int(*lg.Privacy)
-		g.Visibility = visibility(d.Privacy)
-	}
-	return g
 }
 
 func (t *wireThrottle) domain() *providers.FlickrThrottle {
 	if t == nil {
 		return nil
 	}
-	return &providers.FlickrThrottle{Count: intPtr(t.Count), Mode: string(t.Mode), Remaining: intPtr(t.Remaining)}
+	return &providers.FlickrThrottle{Count: optInt(t.Count), Mode: string(t.Mode), Remaining: optInt(t.Remaining)}
 }
 
 func (r *wireRestrict) domain() *providers.FlickrRestrictions {
@@ -238,17 +236,30 @@ func (r *wireRestrict) domain() *providers.FlickrRestrictions {
 		return nil
 	}
 	return &providers.FlickrRestrictions{
-		PhotosOK: bool(r.PhotosOK), VideosOK: bool(r.VideosOK), ImagesOK: bool(r.ImagesOK),
-		ScreensOK: bool(r.ScreensOK), ArtOK: bool(r.ArtOK), VirtualOK: bool(r.VirtualOK),
-		SafeOK: bool(r.SafeOK), ModerateOK: bool(r.ModerateOK), RestrictedOK: bool(r.RestrictedOK),
-		HasGeo: bool(r.HasGeo),
+		PhotosOK: optBool(r.PhotosOK), VideosOK: optBool(r.VideosOK), ImagesOK: optBool(r.ImagesOK),
+		ScreensOK: optBool(r.ScreensOK), ArtOK: optBool(r.ArtOK), VirtualOK: optBool(r.VirtualOK),
+		SafeOK: optBool(r.SafeOK), ModerateOK: optBool(r.ModerateOK), RestrictedOK: optBool(r.RestrictedOK),
+		HasGeo: optBool(r.HasGeo),
 	}
+}
+
+// privacy reads Flickr's privacy code, nil unless it is one of the three
+// Flickr documents.
+func privacy(s flexString) *int {
+	p := optInt(s)
+	if p == nil || *p < 1 || *p > 3 {
+		return nil
+	}
+	return p
 }
 
 // visibility maps Flickr's privacy code: 1 private, 2 invite-only public
 // (seen by everyone, joined by invitation), 3 open public.
-func visibility(privacy int) providers.Visibility {
-	switch privacy {
+func visibility(privacy *int) providers.Visibility {
+	if privacy == nil {
+		return providers.VisibilityUnknown
+	}
+	switch *privacy {
 	case 1:
 		return providers.VisibilityPrivate
 	case 2:
@@ -259,11 +270,21 @@ func visibility(privacy int) providers.Visibility {
 	return providers.VisibilityUnknown
 }
 
-func joinPolicy(invitationOnly bool) providers.JoinPolicy {
-	if invitationOnly {
+// joinPolicy decides from the privacy code and the invitation_only flag. A
+// private group (1) and an invite-only public one (2) are joined by
+// invitation whatever the flag says; an open public group (3) by anyone
+// unless the flag says otherwise. Without a privacy code the flag alone
+// decides, and without either the policy is unknown.
+func joinPolicy(privacy *int, invitationOnly *bool) providers.JoinPolicy {
+	switch {
+	case privacy != nil && (*privacy == 1 || *privacy == 2):
 		return providers.JoinInvitationOnly
+	case invitationOnly != nil && *invitationOnly:
+		return providers.JoinInvitationOnly
+	case invitationOnly != nil || privacy != nil:
+		return providers.JoinOpen
 	}
-	return providers.JoinOpen
+	return providers.JoinUnknown
 }
 
 // groupURL is the group's page; the NSID always works, unlike the path alias
@@ -277,19 +298,48 @@ const DefaultIconURL = "https://www.flickr.com/images/buddyicon.gif"
 // iconURL follows Flickr's buddyicon rules
 // (https://www.flickr.com/services/api/misc.buddyicons.html): the farm and
 // server locate the icon, and a server of 0 means the default icon.
-func iconURL(farm int, server, nsid string) string {
-	if server == "" || server == "0" || farm <= 0 || nsid == "" {
+func iconURL(farm *int, server, nsid string) string {
+	if server == "" || server == "0" || farm == nil || *farm <= 0 || nsid == "" {
 		return DefaultIconURL
 	}
-	return "https://farm" + itoa(farm) + ".staticflickr.com/" + url.PathEscape(server) + "/buddyicons/" + url.PathEscape(nsid) + ".jpg"
+	return "https://farm" + itoa(*farm) + ".staticflickr.com/" + url.PathEscape(server) + "/buddyicons/" + url.PathEscape(nsid) + ".jpg"
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func intPtr(n *flexInt) *int {
-	if n == nil {
+// optInt reads an integer Flickr sent as text or a number; nil when it sent
+// nothing, a blank or something that is not an integer, so that an unknown
+// count is never a zero.
+func optInt(s flexString) *int {
+	t := strings.TrimSpace(string(s))
+	if t == "" {
 		return nil
 	}
-	v := int(*n)
+	v, err := parseInt(t)
+	if err != nil {
+		return nil
+	}
+	return &v
+}
+
+// optBool reads one of Flickr's flags: a number (non-zero is true), true or
+// false, yes or no; nil when Flickr sent nothing, a blank or another word.
+func optBool(s flexString) *bool {
+	t := strings.ToLower(strings.TrimSpace(string(s)))
+	var v bool
+	switch t {
+	case "":
+		return nil
+	case "true", "yes":
+		v = true
+	case "false", "no":
+		v = false
+	default:
+		n, err := parseInt(t)
+		if err != nil {
+			return nil
+		}
+		v = n != 0
+	}
 	return &v
 }

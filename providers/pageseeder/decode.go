@@ -63,6 +63,33 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// optBool is a flag that may be unknown: true and false (or "true" and
+// "false") are known; null, a blank or any other value leaves it unknown, so
+// that a flag PageSeeder did not send is never reported as false.
+type optBool struct{ known, v bool }
+
+// UnmarshalJSON accepts any value; only a boolean makes the flag known.
+func (o *optBool) UnmarshalJSON(b []byte) error {
+	switch strings.Trim(string(bytes.TrimSpace(b)), `"`) {
+	case "true":
+		*o = optBool{known: true, v: true}
+	case "false":
+		*o = optBool{known: true}
+	default:
+		*o = optBool{}
+	}
+	return nil
+}
+
+// ptr is the flag, nil when unknown.
+func (o optBool) ptr() *bool {
+	if !o.known {
+		return nil
+	}
+	v := o.v
+	return &v
+}
+
 // wireMember is a <member> element in its JSON form.
 type wireMember struct {
 	ID        flexString `json:"id"`
@@ -99,12 +126,12 @@ type wireGroup struct {
 	Description   string     `json:"description"`
 	Owner         string     `json:"owner"`
 	Access        string     `json:"access"`
-	Common        flexBool   `json:"common"`
+	Common        optBool    `json:"common"`
 	RelatedURL    string     `json:"relatedurl"`
 	Subgroups     string     `json:"subgroups"`
 	Visibility    string     `json:"visibility"`
 	Template      string     `json:"template"`
-	EditURLs      flexBool   `json:"editurls"`
+	EditURLs      optBool    `json:"editurls"`
 	Commenting    string     `json:"commenting"`
 	Moderation    string     `json:"moderation"`
 	Registration  string     `json:"registration"`
@@ -237,10 +264,10 @@ func (g wireGroup) toGroup(complete bool) providers.Group {
 			Owner:         g.Owner,
 			Title:         g.Title,
 			Access:        g.Access,
-			Common:        bool(g.Common),
+			Common:        g.Common.ptr(),
 			VisibleTo:     g.Visibility,
 			Template:      g.Template,
-			EditURLs:      bool(g.EditURLs),
+			EditURLs:      g.EditURLs.ptr(),
 			Commenting:    g.Commenting,
 			Moderation:    g.Moderation,
 			Registration:  g.Registration,

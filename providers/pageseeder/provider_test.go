@@ -27,8 +27,8 @@ func seedGroups() []providers.Group {
 			Description: ptr("Public forum of ACME Group"),
 			Visibility:  providers.VisibilityPublic, JoinPolicy: providers.JoinModerated,
 			Details: &providers.PageSeederDetails{
-				Type: "group", Owner: "ACME", Access: "member", Common: false, VisibleTo: "public",
-				Template: "acme", EditURLs: false, Commenting: "contributor", Moderation: "email",
+				Type: "group", Owner: "ACME", Access: "member", Common: ptr(false), VisibleTo: "public",
+				Template: "acme", EditURLs: ptr(false), Commenting: "contributor", Moderation: "email",
 				Registration: "moderated", DefaultRole: "reviewer", DefaultNotify: "immediate",
 				IndexVersion: "9203", Message: "You have been added to ACME's public forum.",
 			},
@@ -38,8 +38,8 @@ func seedGroups() []providers.Group {
 			Description: ptr("For testing"),
 			Visibility:  providers.VisibilityPublic, JoinPolicy: providers.JoinModerated,
 			Details: &providers.PageSeederDetails{
-				Type: "group", Owner: "PageSeeder", Access: "member", Common: false, VisibleTo: "public",
-				Template: "test", EditURLs: false, Commenting: "reviewer", Moderation: "email",
+				Type: "group", Owner: "PageSeeder", Access: "member", Common: ptr(false), VisibleTo: "public",
+				Template: "test", EditURLs: ptr(false), Commenting: "reviewer", Moderation: "email",
 				Registration: "moderated", DefaultRole: "reviewer", DefaultNotify: "immediate",
 				IndexVersion: "9203", Message: "Welcome to the testing group!",
 			},
@@ -240,7 +240,7 @@ func TestGroupsByID(t *testing.T) {
 			Description: ptr("Info group of the ACME project"),
 			Visibility:  providers.VisibilityPublic, JoinPolicy: providers.JoinOpen,
 			Details: &providers.PageSeederDetails{
-				Type: "group", Owner: "ACME", Access: "member", VisibleTo: "public", Template: "acme",
+				Type: "group", Owner: "ACME", Access: "member", Common: ptr(false), VisibleTo: "public", Template: "acme", EditURLs: ptr(false),
 				Commenting: "contributor", Moderation: "none", Registration: "normal", DefaultRole: "reviewer",
 				DefaultNotify: "daily", IndexVersion: "9203", RelatedURL: "https://acme.example/info",
 				Message: "Welcome to acme-info.",

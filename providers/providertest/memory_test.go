@@ -18,7 +18,7 @@ func TestMemoryConforms(t *testing.T) {
 		m.Token = "good-token"
 		m.AddUser(providers.User{ID: "me", Name: "Me"})
 		for _, id := range []string{"g1", "g2", "solo", "other"} {
-			m.AddGroup(providers.Group{ID: id, Name: "Group " + id, Details: &providers.FlickrDetails{Privacy: 3}})
+			m.AddGroup(providers.Group{ID: id, Name: "Group " + id, Details: &providers.FlickrDetails{Privacy: ptr(3)}})
 		}
 		t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		m.Join("g1", "me", providers.RoleMember, t0)
@@ -41,3 +41,5 @@ func TestMemoryConforms(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

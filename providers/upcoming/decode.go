@@ -508,12 +508,21 @@ func parseInt(s string) (int64, bool) {
 	return int64(f), true
 }
 
-// parseFlag reads a 0/1 flag. Anything but a non-zero integer or "true" is
-// false, since the flags only ever restrict (moderation, privacy) and an
-// unreadable one is reported as the platform's default.
-func parseFlag(s string) bool {
+// parseFlag reads a 0/1 flag: a number (non-zero is true), true or false;
+// nil when the platform sent nothing, a blank or another word, so that an
+// unknown flag is never reported as the platform's default.
+func parseFlag(s string) *bool {
+	var v bool
 	if n, ok := parseInt(s); ok {
-		return n != 0
+		v = n != 0
+		return &v
 	}
-	return strings.EqualFold(strings.TrimSpace(s), "true")
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		v = true
+	case "false":
+	default:
+		return nil
+	}
+	return &v
 }

@@ -314,15 +314,15 @@ func (c *Client) group(el element, complete bool) (providers.Group, error) {
 	}
 	g.MemberCount = optInt(el, "member_count")
 	g.TopicCount = optInt(el, "topic_count")
-	if v, ok := el["is_private"]; ok {
+	if v := parseFlag(el["is_private"]); v != nil {
 		g.Visibility = providers.VisibilityPublic
-		if parseFlag(v) {
+		if *v {
 			g.Visibility = providers.VisibilityPrivate
 		}
 	}
-	if v, ok := el["member_moderation"]; ok {
+	if v := parseFlag(el["member_moderation"]); v != nil {
 		g.JoinPolicy = providers.JoinOpen
-		if parseFlag(v) {
+		if *v {
 			g.JoinPolicy = providers.JoinModerated
 		}
 	}
@@ -346,7 +346,7 @@ func (c *Client) group(el element, complete bool) (providers.Group, error) {
 		NumTopics:        optInt(el, "num_topics"),
 	}
 	if n, ok := parseInt(el["commercial_account_id"]); ok {
-		det.CommercialAccountID = n
+		det.CommercialAccountID = &n
 	}
 	g.Details = det
 	return g, nil

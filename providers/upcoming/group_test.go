@@ -63,9 +63,13 @@ func TestMemberships(t *testing.T) {
 				CreatedAt:   ptr(time.Date(2005, 10, 13, 12, 40, 13, 0, time.UTC)),
 				OwnerID:     ptr("27427"),
 				Details: &providers.UpcomingDetails{
-					ModerationLevel: "unmoderated",
-					NumMembers:      ptr(938),
-					NumTopics:       ptr(17),
+					ModerationLevel:     "unmoderated",
+					EventModeration:     ptr(false),
+					MemberModeration:    ptr(false),
+					IsPrivate:           ptr(false),
+					CommercialAccountID: ptr(int64(0)),
+					NumMembers:          ptr(938),
+					NumTopics:           ptr(17),
 				},
 			},
 		}
@@ -86,11 +90,13 @@ func TestMemberships(t *testing.T) {
 			CreatedAt:   ptr(time.Date(2005, 7, 22, 1, 2, 31, 0, time.UTC)),
 			OwnerID:     ptr("674"),
 			Details: &providers.UpcomingDetails{
-				ModerationLevel: "moderated",
-				EventModeration: true,
-				IsPrivate:       true,
-				NumMembers:      ptr(2),
-				NumTopics:       ptr(3),
+				ModerationLevel:     "moderated",
+				EventModeration:     ptr(true),
+				MemberModeration:    ptr(false),
+				IsPrivate:           ptr(true),
+				CommercialAccountID: ptr(int64(0)),
+				NumMembers:          ptr(2),
+				NumTopics:           ptr(3),
 			},
 		}
 		if owned.Role != providers.RoleOwner || owned.ProviderRole != "owner" {
@@ -99,7 +105,7 @@ func TestMemberships(t *testing.T) {
 		if diff := cmp.Diff(wantOwned, owned.Group); diff != "" {
 			t.Errorf("group 15 (-want +got):\n%s", diff)
 		}
-		if g := byID["157"].Group; g.JoinPolicy != providers.JoinModerated || !g.Details.(*providers.UpcomingDetails).MemberModeration {
+		if g := byID["157"].Group; g.JoinPolicy != providers.JoinModerated || !*g.Details.(*providers.UpcomingDetails).MemberModeration {
 			t.Errorf("group 157 join policy = %s, want MODERATED", g.JoinPolicy)
 		}
 	})
@@ -117,7 +123,7 @@ func TestMemberships(t *testing.T) {
 			t.Fatal("group 15 missing")
 		}
 		g := ms[i].Group
-		want := &providers.UpcomingDetails{EventModeration: true, IsPrivate: true}
+		want := &providers.UpcomingDetails{EventModeration: ptr(true), MemberModeration: ptr(false), IsPrivate: ptr(true), CommercialAccountID: ptr(int64(0))}
 		if diff := cmp.Diff(want, g.Details); diff != "" {
 			t.Errorf("XML details (-want +got):\n%s", diff)
 		}
