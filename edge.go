@@ -185,10 +185,11 @@ func exposedHeaders() []string {
 	}
 }
 
-// allowedHeaders are the request headers browsers may send cross-origin.
-func allowedHeaders() []string {
-	h := []string{"Authorization", "Content-Type", "Accept", telemetry.RequestIDHeader, "traceparent", "tracestate"}
-	return append(h, graph.CSRFHeaders()...)
+// allowedHeaders are the request headers browsers may send cross-origin:
+// those groupgraph reads, and the configured extra ones (cors_headers).
+func allowedHeaders(extra []string) []string {
+	h := []string{"Authorization", "Content-Type", "Accept", telemetry.RequestIDHeader}
+	return append(append(h, graph.CSRFHeaders()...), extra...)
 }
 
 // serve serves on ln until ctx is cancelled, then stops accepting

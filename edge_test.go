@@ -225,6 +225,41 @@ func TestCORSLetsBrowsersSendTheCSRFHeaderAndReadRateLimits(t *testing.T) {
 	}
 }
 
+// The preflights Apollo Client (client awareness), Sentry and OpenTelemetry
+// browser instrumentation cause are allowed by default, and cors_headers
+// changes which.
+func TestCORSAllowsClientAndTraceHeaders(t *testing.T) {
+	preflight := func(s *stack, headers string) string {
+		req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+		req.Header.Set("Origin", "https://app.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", headers)
+		return strings.ToLower(s.do(t, req).Header().Get("Access-Control-Allow-Headers"))
+	}
+	apollo := "apollographql-client-name,apollographql-client-version,authorization,content-type"
+	trace := "baggage,content-type,sentry-trace,traceparent,tracestate"
+	t.Run("by default", func(t *testing.T) {
+		s := newStack(t, func(c *config.Config) { c.CORSOrigins = []string{"https://app.example"} })
+		for _, h := range []string{apollo, trace} {
+			if got := preflight(s, h); got == "" {
+				t.Errorf("preflight for %s refused", h)
+			}
+		}
+	})
+	t.Run("with cors_headers set to another list", func(t *testing.T) {
+		s := newStack(t, func(c *config.Config) {
+			c.CORSOrigins = []string{"https://app.example"}
+			c.CORSHeaders = []string{"x-app-version"}
+		})
+		if got := preflight(s, "authorization,x-app-version"); got == "" {
+			t.Errorf("preflight for a configured header refused")
+		}
+		if got := preflight(s, "sentry-trace,content-type"); got != "" {
+			t.Errorf("preflight for a header no longer listed allowed: %q", got)
+		}
+	})
+}
+
 // Only the listed origins may call the API from a browser: without
 // cors_origins none may (the default used to answer every origin with
 // Access-Control-Allow-Origin: *), and a listed origin is not a pattern.

@@ -21,7 +21,7 @@ var documentedCodes = map[string]bool{
 	"INTROSPECTION_DISABLED": true, "PERSISTED_QUERY_NOT_FOUND": true,
 	"PERSISTED_QUERY_NOT_IN_LIST": true, "PERSISTED_QUERY_NOT_SUPPORTED": true,
 	"RATE_LIMITED": true, "BAD_REQUEST": true, "CSRF_HEADER_REQUIRED": true, "METHOD_NOT_ALLOWED": true,
-	"NOT_ACCEPTABLE": true, "REQUEST_TOO_LARGE": true, "UNSUPPORTED_MEDIA_TYPE": true,
+	"NOT_ACCEPTABLE": true, "REQUEST_TOO_LARGE": true, "UNSUPPORTED_MEDIA_TYPE": true, "SUBSCRIPTIONS_NOT_SUPPORTED": true,
 }
 
 // fuzzStatuses are the statuses "Responses and status codes" allows for

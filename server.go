@@ -541,7 +541,7 @@ func newHandler(cfg config.Config, reg *providers.Registry, authn auth.Authentic
 	c := cors.New(cors.Options{
 		AllowOriginFunc: allowOrigins(cfg.CORSOrigins),
 		AllowedMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:  allowedHeaders(),
+		AllowedHeaders:  allowedHeaders(cfg.CORSHeaders),
 		ExposedHeaders:  exposedHeaders(),
 		MaxAge:          600,
 	})

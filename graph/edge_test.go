@@ -293,19 +293,42 @@ func TestDefaultLimitsAdmitGraphiQLIntrospection(t *testing.T) {
 	}
 }
 
-func TestCSRFPrevention(t *testing.T) {
-	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.CSRFPrevention = true })
+// CSRF prevention follows Apollo Server's rule, so that the requests
+// mainstream clients send with their default settings pass: their headers
+// below are copied from the clients' sources (Apollo Client 4's HttpLink
+// defaults, urql 6's makeFetchOptions, Apollo iOS). The refused shapes are
+// what a page on another site can make a browser send without a preflight.
+func TestCSRFPreventionAcceptsWhatApolloServerAccepts(t *testing.T) {
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) {
+		hc.CSRFPrevention = true
+		hc.PersistedQueries = apq.NewMemory(10)
+	})
+	q := "query Name { __typename }"
+	f.send(request{query: q, ext: pq(apq.Hash(q))}).mustBeOK(t) // registers the document
+	apolloGET := map[string]string{"Accept": "application/graphql-response+json,application/json;q=0.9", "Content-Type": "application/json"}
+	urqlAccept := "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
 	cases := []struct {
 		name string
 		req  request
 		code string
 	}{
-		{"a JSON POST needs no header", request{query: "{ __typename }"}, ""},
-		{"a GET without a preflight header is refused", request{method: http.MethodGet, query: "{ __typename }"}, graph.CodeCSRFHeaderRequired},
-		{"a GET with X-GraphQL-Client runs", request{method: http.MethodGet, query: "{ __typename }", headers: map[string]string{"X-GraphQL-Client": "ios"}}, ""},
-		{"a GET with Apollo-Require-Preflight runs", request{method: http.MethodGet, query: "{ __typename }", headers: map[string]string{"Apollo-Require-Preflight": "true"}}, ""},
-		{"a form POST without a header is refused", request{body: "query=%7B__typename%7D", ctype: "application/x-www-form-urlencoded"}, graph.CodeCSRFHeaderRequired},
-		{"a text/plain POST without a header is refused", request{body: `{"query":"{ __typename }"}`, ctype: "text/plain"}, graph.CodeCSRFHeaderRequired},
+		{"a JSON POST needs no header", request{query: q, anon: true}, ""},
+		{"Apollo Client's useGETForQueries runs", request{method: http.MethodGet, query: q, anon: true, headers: apolloGET}, ""},
+		{"Apollo Client's useGETForHashedQueries (APQ GET) runs", request{method: http.MethodGet, ext: pq(apq.Hash(q)), anon: true, headers: apolloGET}, ""},
+		{"urql's default GET with a bearer token runs", request{method: http.MethodGet, query: q, accept: urqlAccept}, ""},
+		{"Apollo iOS's GET with X-Apollo-Operation-Name runs", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"X-Apollo-Operation-Name": "Name"}}, ""},
+		{"a GET with Apollo-Require-Preflight runs", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"Apollo-Require-Preflight": "true"}}, ""},
+		{"a GET with X-GraphQL-Client runs", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"X-GraphQL-Client": "ios"}}, ""},
+		{"a GET with an unparseable Content-Type passes the check", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"Content-Type": "nonsense"}}, ""},
+		{"a POST of another media type passes the check and gets 415", request{body: "{}", ctype: "application/xml", anon: true}, graph.CodeUnsupportedMediaType},
+
+		{"an anonymous GET with no Content-Type and no header is refused (urql without a token)", request{method: http.MethodGet, query: q, anon: true, accept: urqlAccept}, graph.CodeCSRFHeaderRequired},
+		{"a GET with an empty preflight header is refused", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"Apollo-Require-Preflight": ""}}, graph.CodeCSRFHeaderRequired},
+		{"a GET labelled text/plain is refused", request{method: http.MethodGet, query: q, anon: true, headers: map[string]string{"Content-Type": "text/plain"}}, graph.CodeCSRFHeaderRequired},
+		{"a form POST is refused", request{body: "query=%7B__typename%7D", ctype: "application/x-www-form-urlencoded", anon: true}, graph.CodeCSRFHeaderRequired},
+		{"a multipart form POST is refused", request{body: "--x--", ctype: "multipart/form-data; boundary=x", anon: true}, graph.CodeCSRFHeaderRequired},
+		{"a text/plain POST is refused", request{body: `{"query":"{ __typename }"}`, ctype: "text/plain", anon: true}, graph.CodeCSRFHeaderRequired},
+		{"a text/plain POST in other case and spacing is refused", request{body: `{"query":"{ __typename }"}`, ctype: " Text/Plain ;charset=utf-8", anon: true}, graph.CodeCSRFHeaderRequired},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -313,10 +336,34 @@ func TestCSRFPrevention(t *testing.T) {
 			if r.code() != tc.code {
 				t.Fatalf("code = %q, want %q: %s", r.code(), tc.code, r.raw)
 			}
-			if tc.code != "" && r.status != http.StatusBadRequest {
+			if tc.code == graph.CodeCSRFHeaderRequired && r.status != http.StatusBadRequest {
 				t.Errorf("status = %d, want 400", r.status)
 			}
 		})
+	}
+}
+
+// A graphql-ws client's upgrade is told there are no subscriptions, not
+// that it lacks a CSRF header.
+func TestWebSocketUpgradesAreToldThereAreNoSubscriptions(t *testing.T) {
+	for _, csrf := range []bool{true, false} {
+		t.Run(fmt.Sprintf("with CSRF prevention %v", csrf), func(t *testing.T) {
+			testWebSocketUpgrade(t, csrf)
+		})
+	}
+}
+
+func testWebSocketUpgrade(t *testing.T, csrf bool) {
+	f := edgeFixture(t, func(hc *graph.HandlerConfig) { hc.CSRFPrevention = csrf })
+	r := f.send(request{method: http.MethodGet, anon: true, headers: map[string]string{
+		"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+		"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "graphql-transport-ws",
+	}})
+	if r.status != http.StatusBadRequest || r.code() != graph.CodeSubscriptionsNotSupported {
+		t.Fatalf("status %d code %q: %s", r.status, r.code(), r.raw)
+	}
+	if !strings.Contains(r.raw, "no subscriptions") {
+		t.Errorf("the message does not say why: %s", r.raw)
 	}
 }
 

@@ -138,7 +138,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.CSRFPrevention {
 		h = preventCSRF(h)
 	}
-	return h
+	return refuseWebSockets(h)
 }
 
 // limitBody reads the whole body up to max bytes before GraphQL sees it, so

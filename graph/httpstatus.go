@@ -37,9 +37,12 @@ const (
 	// CodeBadRequest: the HTTP request is not a GraphQL request (malformed
 	// JSON, no query, parameters of the wrong type).
 	CodeBadRequest = "BAD_REQUEST"
-	// CodeCSRFHeaderRequired: a GET or non-JSON POST without one of the
-	// CSRFHeaders.
+	// CodeCSRFHeaderRequired: a request a browser could send from another
+	// site without a preflight (see preventCSRF).
 	CodeCSRFHeaderRequired = "CSRF_HEADER_REQUIRED"
+	// CodeSubscriptionsNotSupported: a WebSocket upgrade (graphql-ws and
+	// the like): there are no subscriptions, and no WebSocket transport.
+	CodeSubscriptionsNotSupported = "SUBSCRIPTIONS_NOT_SUPPORTED"
 	// CodeMethodNotAllowed: a mutation over GET, or a method other than GET
 	// and POST (HTTP 405 with Allow).
 	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
@@ -79,27 +82,28 @@ type statusPair struct {
 // graphql-http audit (74FF) still expects; the current spec draft says 422:
 // when the audit follows, only this table changes.
 var requestStatus = map[string]statusPair{
-	CodeParseFailed:             {http.StatusOK, http.StatusBadRequest},
-	CodeValidationFailed:        {http.StatusOK, http.StatusBadRequest},
-	CodeDepthLimitExceeded:      {http.StatusOK, http.StatusBadRequest},
-	CodeComplexityLimit:         {http.StatusOK, http.StatusBadRequest},
-	CodeTokenLimitExceeded:      {http.StatusOK, http.StatusBadRequest},
-	CodeAliasLimitExceeded:      {http.StatusOK, http.StatusBadRequest},
-	CodeRootFieldLimitExceeded:  {http.StatusOK, http.StatusBadRequest},
-	CodeIntrospectionDisabled:   {http.StatusOK, http.StatusBadRequest},
-	CodePersistedQueryMissing:   {http.StatusOK, http.StatusBadRequest},
-	CodePersistedQueryNotInList: {http.StatusOK, http.StatusBadRequest},
-	CodePersistedQueryNotSupp:   {http.StatusOK, http.StatusBadRequest},
-	codeBadUserInput:            {http.StatusOK, http.StatusBadRequest},
-	CodeBadRequest:              {http.StatusBadRequest, http.StatusBadRequest},
-	CodeCSRFHeaderRequired:      {http.StatusBadRequest, http.StatusBadRequest},
-	codeUnauthenticated:         {http.StatusUnauthorized, http.StatusUnauthorized},
-	CodeMethodNotAllowed:        {http.StatusMethodNotAllowed, http.StatusMethodNotAllowed},
-	CodeNotAcceptable:           {http.StatusNotAcceptable, http.StatusNotAcceptable},
-	CodeRequestTooLarge:         {http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge},
-	CodeUnsupportedMediaType:    {http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType},
-	CodeRateLimited:             {http.StatusTooManyRequests, http.StatusTooManyRequests},
-	codeInternal:                {http.StatusInternalServerError, http.StatusInternalServerError},
+	CodeParseFailed:               {http.StatusOK, http.StatusBadRequest},
+	CodeValidationFailed:          {http.StatusOK, http.StatusBadRequest},
+	CodeDepthLimitExceeded:        {http.StatusOK, http.StatusBadRequest},
+	CodeComplexityLimit:           {http.StatusOK, http.StatusBadRequest},
+	CodeTokenLimitExceeded:        {http.StatusOK, http.StatusBadRequest},
+	CodeAliasLimitExceeded:        {http.StatusOK, http.StatusBadRequest},
+	CodeRootFieldLimitExceeded:    {http.StatusOK, http.StatusBadRequest},
+	CodeIntrospectionDisabled:     {http.StatusOK, http.StatusBadRequest},
+	CodePersistedQueryMissing:     {http.StatusOK, http.StatusBadRequest},
+	CodePersistedQueryNotInList:   {http.StatusOK, http.StatusBadRequest},
+	CodePersistedQueryNotSupp:     {http.StatusOK, http.StatusBadRequest},
+	codeBadUserInput:              {http.StatusOK, http.StatusBadRequest},
+	CodeBadRequest:                {http.StatusBadRequest, http.StatusBadRequest},
+	CodeCSRFHeaderRequired:        {http.StatusBadRequest, http.StatusBadRequest},
+	CodeSubscriptionsNotSupported: {http.StatusBadRequest, http.StatusBadRequest},
+	codeUnauthenticated:           {http.StatusUnauthorized, http.StatusUnauthorized},
+	CodeMethodNotAllowed:          {http.StatusMethodNotAllowed, http.StatusMethodNotAllowed},
+	CodeNotAcceptable:             {http.StatusNotAcceptable, http.StatusNotAcceptable},
+	CodeRequestTooLarge:           {http.StatusRequestEntityTooLarge, http.StatusRequestEntityTooLarge},
+	CodeUnsupportedMediaType:      {http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType},
+	CodeRateLimited:               {http.StatusTooManyRequests, http.StatusTooManyRequests},
+	codeInternal:                  {http.StatusInternalServerError, http.StatusInternalServerError},
 }
 
 // statusOf returns the status of a request error with the given code; an

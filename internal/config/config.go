@@ -27,6 +27,12 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string `yaml:"cors_origins"`
+	// CORSHeaders are request headers browsers may send cross-origin
+	// besides those groupgraph reads itself (Authorization, Content-Type,
+	// Accept, X-Request-ID, the CSRF headers): by default Apollo Client's
+	// client-awareness headers and the W3C and Sentry trace headers, which
+	// clients and their instrumentation add on their own.
+	CORSHeaders []string `yaml:"cors_headers"`
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// RequestTimeout is the deadline of one request, upstream calls included.
@@ -291,6 +297,7 @@ func Default() Config {
 		RequestTimeout:  Duration(15 * time.Second),
 		ShutdownTimeout: Duration(10 * time.Second),
 		LogLevel:        "info",
+		CORSHeaders:     DefaultCORSHeaders(),
 		Edge: Edge{
 			MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
 			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
@@ -298,6 +305,11 @@ func Default() Config {
 			Metrics: true, CSRFPrevention: true,
 		},
 	}
+}
+
+// DefaultCORSHeaders is the default of CORSHeaders.
+func DefaultCORSHeaders() []string {
+	return []string{"apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate", "sentry-trace", "baggage"}
 }
 
 // IntrospectionEnabled reports whether introspection is on.
@@ -322,6 +334,7 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	path := fs.String("config", getenv("GROUPGRAPH_CONFIG"), "YAML configuration `file` (env GROUPGRAPH_CONFIG)")
 	fs.String("listen", "", "address to serve on (env GROUPGRAPH_LISTEN; default "+cfg.Listen+")")
 	fs.String("cors-origins", "", "comma-separated browser origins allowed to call the API (env GROUPGRAPH_CORS_ORIGINS)")
+	fs.String("cors-headers", "", "comma-separated request headers browsers may send besides groupgraph's own (env GROUPGRAPH_CORS_HEADERS; default "+strings.Join(DefaultCORSHeaders(), ",")+"; none for none)")
 	fs.Int64("max-body-bytes", 0, "largest request body in bytes (env GROUPGRAPH_MAX_BODY_BYTES; default 1048576)")
 	fs.Duration("request-timeout", 0, "deadline of one request (env GROUPGRAPH_REQUEST_TIMEOUT; default 15s)")
 	fs.Duration("shutdown-timeout", 0, "grace period for in-flight requests on shutdown (env GROUPGRAPH_SHUTDOWN_TIMEOUT; default 10s)")
@@ -362,6 +375,12 @@ func Load(args []string, getenv func(string) string, out io.Writer) (Config, err
 	}
 	if v, ok := pick("cors-origins", "GROUPGRAPH_CORS_ORIGINS"); ok {
 		cfg.CORSOrigins = splitList(v)
+	}
+	if v, ok := pick("cors-headers", "GROUPGRAPH_CORS_HEADERS"); ok {
+		cfg.CORSHeaders = splitList(v)
+		if strings.EqualFold(strings.TrimSpace(v), "none") {
+			cfg.CORSHeaders = nil
+		}
 	}
 	if v, ok := pick("max-body-bytes", "GROUPGRAPH_MAX_BODY_BYTES"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -510,6 +529,11 @@ func (c Config) validate() error {
 			return errors.New("cors_origins: a wildcard is not allowed; list the origins")
 		}
 	}
+	for _, h := range c.CORSHeaders {
+		if !isToken(h) {
+			return fmt.Errorf("cors_headers: %q is not a header name (and a wildcard is not allowed; list the headers)", h)
+		}
+	}
 	if c.JWT.Issuer != "" && (c.JWT.JWKSURL == "") == (c.JWT.HS256Secret == "") {
 		return errors.New("jwt: with an issuer, set exactly one of jwks_url and hs256_secret")
 	}
@@ -634,4 +658,20 @@ func (p Providers) validate() error {
 		return errs[0] // one clear error; the next run shows the next
 	}
 	return nil
+}
+
+// isToken reports whether s is an HTTP header name (an RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.ContainsRune("!#$%&'+-.^_`|~", c):
+		default:
+			return false
+		}
+	}
+	return true
 }

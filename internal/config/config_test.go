@@ -73,6 +73,8 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		"an unknown key in the file":  {"-config", write("listne: x\n")},
 		"a bad duration in the file":  {"-config", write("request_timeout: soon\n")},
 		"a wildcard CORS origin":      {"-cors-origins", "*"},
+		"a wildcard CORS header":      {"-cors-headers", "*"},
+		"a CORS header with a space":  {"-cors-headers", "x-my header"},
 		"an unknown log level":        {"-log-level", "loud"},
 		"a missing file":              {"-config", filepath.Join(dir, "absent.yaml")},
 		"a stray argument":            {"serve"},
@@ -237,5 +239,37 @@ func TestASecondDocumentIsRefused(t *testing.T) {
 	}
 	if _, err := config.Load([]string{"-config", p}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "one YAML document") {
 		t.Fatalf("err = %v, want a refusal of the second document", err)
+	}
+}
+
+func TestCORSHeadersDefaultToClientAndTraceHeadersAndCanBeChanged(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(path, []byte("cors_headers: [x-app-version]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"the default names Apollo's client-awareness and the trace headers", nil, nil,
+			[]string{"apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate", "sentry-trace", "baggage"}},
+		{"the file replaces the default", []string{"-config", path}, nil, []string{"x-app-version"}},
+		{"the environment replaces the file", []string{"-config", path}, map[string]string{"GROUPGRAPH_CORS_HEADERS": "x-a, x-b"}, []string{"x-a", "x-b"}},
+		{"the flag replaces the environment", []string{"-cors-headers", "x-c"}, map[string]string{"GROUPGRAPH_CORS_HEADERS": "x-a"}, []string{"x-c"}},
+		{"none allows no extra header", []string{"-cors-headers", "none"}, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(tc.args, env(tc.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.CORSHeaders, tc.want) {
+				t.Errorf("CORSHeaders = %q, want %q", cfg.CORSHeaders, tc.want)
+			}
+		})
 	}
 }
