@@ -1593,9 +1593,14 @@ type Group implements Node {
   provider: Provider!
   "The platform's own group ID (Flickr NSID, Upcoming or PageSeeder numeric ID, Akana GUID)."
   providerId: String!
-  "The group's name."
+  "The group's name, as plain text: character references a platform sends (Flickr's ` + "`" + `&amp;` + "`" + `) are decoded."
   name: String!
-  "The group's description."
+  """
+  The group's description, as plain text on every platform. Flickr sends
+  descriptions as HTML: its tags are dropped, character references decoded,
+  and line breaks (` + "`" + `<br>` + "`" + `, the ends of paragraphs) kept. No markup from a
+  platform is ever passed on.
+  """
   description: String
   "The group's page on the platform."
   url: String
@@ -1633,7 +1638,7 @@ type Group implements Node {
 enum Visibility {
   "Anyone."
   PUBLIC
-  "Some people: invite-only public Flickr groups, Akana ` + "`" + `Limited` + "`" + ` groups, PageSeeder groups visible to another group's members."
+  "Some people: invite-only public Flickr groups, Akana ` + "`" + `Limited` + "`" + ` and ` + "`" + `Registered Users` + "`" + ` groups, PageSeeder groups visible to another group's members."
   RESTRICTED
   "Members only."
   PRIVATE
@@ -1680,7 +1685,7 @@ type FlickrGroupDetails {
   lang: String
   "Whether photos added to the pool need a moderator's approval."
   poolModerated: Boolean
-  "The group's rules."
+  "The group's rules, as plain text (Flickr's HTML converted as for ` + "`" + `description` + "`" + `)."
   rules: String
   "How many photos a member may add to the pool per period."
   throttle: FlickrThrottle

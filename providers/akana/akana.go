@@ -54,6 +54,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,6 +106,9 @@ type Config struct {
 	// Concurrency bounds GroupsByID's parallel requests; zero means
 	// DefaultConcurrency.
 	Concurrency int
+	// Logger receives, at debug level, the body of every failed call,
+	// redacted (providers.LogUpstreamBody); nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Client talks to one Akana deployment. It implements providers.Provider
@@ -117,6 +121,7 @@ type Client struct {
 	sink        providers.CredentialSink
 	now         func() time.Time
 	concurrency int
+	log         *slog.Logger
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -148,6 +153,7 @@ func New(cfg Config) (*Client, error) {
 		renewBefore: cfg.RenewBefore,
 		sink:        cfg.Sink,
 		now:         cfg.Clock,
+		log:         cfg.Logger,
 		concurrency: cfg.Concurrency,
 		sessions:    map[string]*session{},
 	}
@@ -258,6 +264,9 @@ func (c *Client) send(ctx context.Context, r request, creds *providers.Credentia
 	if len(b) > maxBody {
 		return nil, fmt.Errorf("%s: %w: response body larger than %d bytes", op, providers.ErrUnavailable, maxBody)
 	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		providers.LogUpstreamBody(ctx, c.log, providers.Akana, r.op, resp.StatusCode, b, secrets...)
+	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b, secrets: secrets,
 		wait: providers.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}, nil
 }
@@ -304,9 +313,11 @@ func (c *Client) getJSON(ctx context.Context, acct providers.Account, op, path s
 		return classify(op, resp.apiError())
 	}
 	if err := checkJSON(resp.header.Get("Content-Type")); err != nil {
+		providers.LogUpstreamBody(ctx, c.log, providers.Akana, op, resp.status, resp.body, resp.secrets...)
 		return fmt.Errorf("akana %s: %w: %v", op, providers.ErrUnavailable, err)
 	}
 	if err := decode(resp.body); err != nil {
+		providers.LogUpstreamBody(ctx, c.log, providers.Akana, op, resp.status, resp.body, resp.secrets...)
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			return classify(op, apiErr)

@@ -445,14 +445,15 @@ func Status(v string) providers.Status {
 }
 
 // Visibility maps the platform's visibility names: Public → PUBLIC,
-// Limited → RESTRICTED, Private → PRIVATE (case-insensitive). Others
-// ("Registered Users", a deployment's own) are unknown; the raw name is
-// kept in AkanaDetails.VisibilityName.
+// Limited and Registered Users (anyone signed in to the portal, not the
+// public) → RESTRICTED, Private → PRIVATE (case-insensitive, blanks
+// ignored). Others (a deployment's own) are unknown; the raw name is kept
+// in AkanaDetails.VisibilityName.
 func Visibility(v string) providers.Visibility {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	switch strings.Join(strings.Fields(strings.ToLower(v)), " ") {
 	case "public":
 		return providers.VisibilityPublic
-	case "limited":
+	case "limited", "registered users", "registered":
 		return providers.VisibilityRestricted
 	case "private":
 		return providers.VisibilityPrivate

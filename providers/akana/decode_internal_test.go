@@ -120,7 +120,7 @@ func TestCategoriesAreSelectedByDomain(t *testing.T) {
 			body: `{"channel":{"item":[{"title":"G","guid":{"value":"g1.t"},"category":[
 				{"value":"com.soa.group.membership.role.owner","domain":"uddi:soa.com:role"},{"value":"com.acme.workflow.state.onhold","domain":"uddi:soa.com:status"},
 				{"value":"Registered Users","domain":"uddi:soa.com:visibility"},{"value":"x","domain":"uddi:acme:custom"}]}]}}`,
-			want: []normalized{{"g1.t", providers.RoleMember, "com.soa.group.membership.role.owner", providers.StatusPending, "com.acme.workflow.state.onhold", providers.VisibilityUnknown, "Registered Users", "", false}},
+			want: []normalized{{"g1.t", providers.RoleMember, "com.soa.group.membership.role.owner", providers.StatusPending, "com.acme.workflow.state.onhold", providers.VisibilityRestricted, "Registered Users", "", false}},
 		},
 		{
 			name: "disapproved and removed states are removed and not leavable",
@@ -226,7 +226,7 @@ func TestMappingTables(t *testing.T) {
 	t.Run("visibilities map to the domain", func(t *testing.T) {
 		for in, want := range map[string]providers.Visibility{
 			"Limited": providers.VisibilityRestricted, "Public": providers.VisibilityPublic, "Private": providers.VisibilityPrivate,
-			"PUBLIC": providers.VisibilityPublic, "Registered Users": providers.VisibilityUnknown, "": providers.VisibilityUnknown,
+			"PUBLIC": providers.VisibilityPublic, "Registered Users": providers.VisibilityRestricted, " registered  users ": providers.VisibilityRestricted, "Members of ACME": providers.VisibilityUnknown, "": providers.VisibilityUnknown,
 		} {
 			if got := Visibility(in); got != want {
 				t.Errorf("Visibility(%q) = %q, want %q", in, got, want)

@@ -22,12 +22,17 @@ type APIError struct {
 	// Status is the HTTP status code.
 	Status int
 	// FaultCode and FaultString are the JSON fault's fields, when the body
-	// was one.
+	// was one, sanitised. Error shows neither: the code is the error's
+	// ProviderCode, and the string is the platform's own text.
 	FaultCode   string
 	FaultString string
-	// Message is a short, sanitised excerpt of a non-JSON body (text/plain),
-	// or a description of it ("HTML error page").
+	// Message is groupgraph's description of a body it could not read
+	// ("HTML error page"), never text from the body.
 	Message string
+	// Upstream is a short, sanitised excerpt of a text/plain body. Error
+	// never shows it: upstream text, which can repeat the request (a 401's
+	// debug_sbs signature base string), goes to the debug log only.
+	Upstream string
 	// Wait is how long the response's Retry-After asked callers to wait
 	// before trying again; 0 without one.
 	Wait time.Duration
@@ -37,13 +42,7 @@ type APIError struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "HTTP %d", e.Status)
-	if e.FaultCode != "" {
-		fmt.Fprintf(&b, " fault %s", e.FaultCode)
-	}
-	switch {
-	case e.FaultString != "":
-		b.WriteString(": " + e.FaultString)
-	case e.Message != "":
+	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
 	return b.String()
@@ -90,7 +89,7 @@ func decodeAPIError(status int, contentType string, body []byte, secrets ...stri
 	case media == "text/html" || strings.HasPrefix(strings.ToLower(trimmed), "<!doctype html") || strings.HasPrefix(strings.ToLower(trimmed), "<html"):
 		e.Message = "HTML error page"
 	case media == "text/plain" || media == "":
-		e.Message = sanitize(trimmed, secrets)
+		e.Upstream = sanitize(trimmed, secrets)
 	default:
 		e.Message = "error body of type " + sanitize(media, nil)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,6 +57,9 @@ type Config struct {
 	// Clock returns the current time for OAuth timestamps; nil means
 	// time.Now. Tests set it.
 	Clock func() time.Time
+	// Logger receives, at debug level, the body of every failed call,
+	// redacted (providers.LogUpstreamBody); nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Client is a Flickr client. It implements providers.Provider and is safe for
@@ -69,6 +73,7 @@ type Client struct {
 	maxConc     int
 	now         func() time.Time
 	nonce       func() string
+	log         *slog.Logger
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -85,6 +90,7 @@ func New(cfg Config) (*Client, error) {
 		maxConc:     cfg.MaxConcurrency,
 		now:         cfg.Clock,
 		nonce:       randomNonce,
+		log:         cfg.Logger,
 	}
 	if c.consumerKey == "" {
 		return nil, fmt.Errorf("flickr: %w: a consumer key is required", providers.ErrInvalid)
@@ -158,6 +164,8 @@ func (c *Client) call(ctx context.Context, httpMethod, method string, acct provi
 		return c.wrapSendError(op, method, err)
 	}
 	if p := decodeREST(method, body, v); p != nil {
+		secrets := c.secrets(acct, params)
+		providers.LogUpstreamBody(ctx, c.log, providers.Flickr, method, status, body, secrets...)
 		p.apiErr.StatusCode = status
 		p.apiErr.Wait = wait
 		if status != http.StatusOK && p.apiErr.Code == 0 && p.apiErr.OAuthProblem == "" {
@@ -166,10 +174,11 @@ func (c *Client) call(ctx context.Context, httpMethod, method string, acct provi
 			p.kind = statusKind(status)
 			p.apiErr.Message = ""
 		}
-		p.apiErr.Message = scrub(p.apiErr.Message, c.secrets(acct, params)...)
+		p.apiErr.Upstream = scrub(p.apiErr.Upstream, secrets...)
 		return classified(op, p.kind, p.apiErr)
 	}
 	if status != http.StatusOK {
+		providers.LogUpstreamBody(ctx, c.log, providers.Flickr, method, status, body, c.secrets(acct, params)...)
 		return classified(op, statusKind(status), &APIError{Method: method, StatusCode: status, Wait: wait})
 	}
 	return nil

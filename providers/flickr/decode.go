@@ -291,7 +291,7 @@ func decodeREST(method string, body []byte, v any) *decodeProblem {
 		return nil
 	case "fail":
 		code := int(env.Code)
-		apiErr := &APIError{Method: method, Code: code, Message: string(env.Message), StatusCode: 200}
+		apiErr := &APIError{Method: method, Code: code, Upstream: string(env.Message), StatusCode: 200}
 		if code == 0 {
 			apiErr.Message = "stat=fail without an error code"
 			return &decodeProblem{kind: providers.ErrUnavailable, apiErr: apiErr}
@@ -399,9 +399,7 @@ func oauthProblem(b []byte) string {
 		return ""
 	}
 	p := q.Get("oauth_problem")
-	if len(p) > 64 || strings.ContainsFunc(p, func(r rune) bool {
-		return !(r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
-	}) {
+	if !knownOAuthProblems[p] {
 		return "unrecognised"
 	}
 	return p

@@ -172,7 +172,7 @@ func refDecodeREST(method string, body []byte, v any) *decodeProblem {
 		return nil
 	case "fail":
 		code := int(env.Code)
-		apiErr := &APIError{Method: method, Code: code, Message: string(env.Message), StatusCode: 200}
+		apiErr := &APIError{Method: method, Code: code, Upstream: string(env.Message), StatusCode: 200}
 		if code == 0 {
 			apiErr.Message = "stat=fail without an error code"
 			return &decodeProblem{kind: providers.ErrUnavailable, apiErr: apiErr}

@@ -149,3 +149,33 @@ func TestAJSONPWrappedResponseIsAccepted(t *testing.T) {
 		t.Errorf("Whoami = %+v", u)
 	}
 }
+
+// Flickr entity-encodes names and sends descriptions as HTML; the domain
+// holds the text a person reads, in the list and in a refetch alike.
+func TestEntityEncodedTextIsDecoded(t *testing.T) {
+	const name = `Reykjav\u00edk \u2603 &amp; friends`
+	c := fakeFlickr(t, map[string]reply{
+		"flickr.people.getGroups": {200, "application/json", `{"groups":{"group":[{"nsid":"1@N01","name":"` + name + `","members":"3"}]},"stat":"ok"}`},
+		"flickr.groups.getInfo": {200, "application/json", `{"group":{"id":"1@N01","name":{"_content":"` + name + `"},` +
+			`"description":{"_content":"<b>Hot<\/b> springs &amp; <a href=\"https:\/\/x.example\/\">ice<\/a><br \/>Come &lt;now&gt;"},` +
+			`"rules":{"_content":"No &quot;selfies&quot;"},"roles":{"member":"Vinur &amp; vinkona"}},"stat":"ok"}`},
+	})
+	ms, err := c.Memberships(t.Context(), fakeAccount)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("Memberships = %v, %v", ms, err)
+	}
+	if got, want := ms[0].Group.Name, "Reykjavík ☃ & friends"; got != want {
+		t.Errorf("listed name %q, want %q", got, want)
+	}
+	gs, err := c.GroupsByID(t.Context(), fakeAccount, []string{"1@N01"})
+	if err != nil || gs["1@N01"] == nil {
+		t.Fatalf("GroupsByID = %v, %v", gs, err)
+	}
+	g := gs["1@N01"]
+	d := g.Details.(*providers.FlickrDetails)
+	got := []string{g.Name, *g.Description, *d.Rules, d.Roles.Member}
+	want := []string{"Reykjavík ☃ & friends", "Hot springs & ice\nCome <now>", `No "selfies"`, "Vinur & vinkona"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("refetched text (-want +got):\n%s", diff)
+	}
+}

@@ -20,9 +20,14 @@ type APIError struct {
 	Method string
 	// Code is Flickr's error code from a stat=fail envelope, 0 otherwise.
 	Code int
-	// Message is Flickr's message, or a short description of what was wrong
-	// with the response.
+	// Message is groupgraph's own short description of what was wrong
+	// with the response ("HTML page instead of an API response"), never
+	// text from the response.
 	Message string
+	// Upstream is the message of Flickr's stat=fail envelope, scrubbed of
+	// the request's secrets. Error never shows it (upstream text goes to
+	// the debug log only); it is kept for callers that inspect the error.
+	Upstream string
 	// OAuthProblem is the oauth_problem value of a raw OAuth error body.
 	OAuthProblem string
 	// StatusCode is the HTTP status of the response.
@@ -36,7 +41,10 @@ type APIError struct {
 func (e *APIError) Error() string {
 	switch {
 	case e.Code != 0:
-		return fmt.Sprintf("flickr error %d: %s", e.Code, e.Message)
+		if m := genericMeanings[e.Code]; m != "" {
+			return fmt.Sprintf("flickr error %d: %s", e.Code, m)
+		}
+		return fmt.Sprintf("flickr error %d", e.Code)
 	case e.OAuthProblem != "":
 		return "flickr oauth_problem " + e.OAuthProblem
 	case e.StatusCode != 0 && e.StatusCode != 200:
@@ -46,6 +54,18 @@ func (e *APIError) Error() string {
 		return fmt.Sprintf("flickr HTTP %d", e.StatusCode)
 	}
 	return "flickr: " + e.Message
+}
+
+// genericMeanings are the documented meanings of Flickr's generic error
+// codes (providers.md §1.8), the fixed text an error message shows in place
+// of what Flickr wrote. The method-specific codes below 95 mean different
+// things per method and are shown as numbers.
+var genericMeanings = map[int]string{
+	95: "SSL is required", 96: "invalid signature", 97: "missing signature",
+	98: "invalid auth token", 99: "insufficient permissions", 100: "invalid API key",
+	105: "service currently unavailable", 106: "write operation failed",
+	111: "format not found", 112: "method not found", 114: "invalid SOAP envelope",
+	115: "invalid XML-RPC method call", 116: "bad URL found",
 }
 
 // ProviderCode is Flickr's error number, the oauth_problem value, or the HTTP
@@ -123,6 +143,17 @@ func codeKind(method string, code int) error {
 // extension (the "Problem Reporting" draft Flickr follows). Problems that
 // relinking cures are ErrUnauthenticated; a replayed nonce passes with a new
 // one; the others mean groupgraph built a bad request or its clock is off.
+// knownOAuthProblems are the problem names of the OAuth problem reporting
+// extension; an error carries one of them as its code, or "unrecognised",
+// never another word the body chose.
+var knownOAuthProblems = map[string]bool{
+	"version_rejected": true, "parameter_absent": true, "parameter_rejected": true, "timestamp_refused": true,
+	"nonce_used": true, "signature_method_rejected": true, "signature_invalid": true, "consumer_key_unknown": true,
+	"consumer_key_rejected": true, "consumer_key_refused": true, "token_used": true, "token_expired": true,
+	"token_revoked": true, "token_rejected": true, "additional_authorization_required": true,
+	"permission_unknown": true, "permission_denied": true, "user_refused": true,
+}
+
 func oauthProblemKind(problem string) error {
 	switch problem {
 	case "nonce_used":

@@ -1,8 +1,10 @@
 package flickr_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/flickr"
+	"github.com/groupgraph/groupgraph/providers/providertest"
 )
 
 // Secrets of the fake upstream's account; no error may contain them.
@@ -36,7 +39,7 @@ type reply struct {
 // LeaveGroup calls first, answers with a one-member group unless told
 // otherwise. It echoes the request's secrets into {{echo}} so that tests
 // prove they are scrubbed.
-func fakeFlickr(t *testing.T, replies map[string]reply) *flickr.Client {
+func fakeFlickr(t *testing.T, replies map[string]reply, opts ...func(*flickr.Config)) *flickr.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -52,8 +55,12 @@ func fakeFlickr(t *testing.T, replies map[string]reply) *flickr.Client {
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := flickr.New(flickr.Config{BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
-		ConsumerKey: fakeKey, ConsumerSecret: fakeSecret})
+	cfg := flickr.Config{BaseURL: srv.URL + "/services/rest", OAuthURL: srv.URL + "/services/oauth",
+		ConsumerKey: fakeKey, ConsumerSecret: fakeSecret}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := flickr.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,16 +223,28 @@ func TestHostileBodiesAreClassified(t *testing.T) {
 			c := fakeFlickr(t, map[string]reply{"flickr.test.login": tt.rep})
 			_, err := c.Whoami(t.Context(), fakeAccount)
 			assertClassified(t, err, tt.kind, tt.code)
+			providertest.AssertNoUpstreamText(t, err, tt.rep.body, "flickr.test.login", "oauth_problem "+tt.code)
 		})
 	}
 }
 
-func TestUpstreamMessagesAreScrubbedOfSecrets(t *testing.T) {
-	c := fakeFlickr(t, map[string]reply{"flickr.test.login": fail(98, "Invalid auth token {{echo}} "+fakeSecret+" "+fakeTokenSecret)})
+func TestUpstreamMessagesGoToTheDebugLogScrubbedOfSecrets(t *testing.T) {
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	body := fail(98, "Invalid auth token {{echo}} "+fakeSecret+" "+fakeTokenSecret)
+	c := fakeFlickr(t, map[string]reply{"flickr.test.login": body}, func(cfg *flickr.Config) { cfg.Logger = log })
 	_, err := c.Whoami(t.Context(), fakeAccount)
 	assertClassified(t, err, providers.ErrUnauthenticated, "98")
-	if !strings.Contains(err.Error(), "Invalid auth token") {
-		t.Errorf("error %q lost Flickr's message", err)
+	if want := "flickr test.login: credentials rejected: flickr error 98: invalid auth token"; err.Error() != want {
+		t.Errorf("error %q, want the fixed %q", err, want)
+	}
+	if !strings.Contains(logged.String(), "Invalid auth token") {
+		t.Errorf("the debug log lost Flickr's message: %s", logged.String())
+	}
+	for _, s := range []string{fakeKey, fakeSecret, fakeToken, fakeTokenSecret} {
+		if strings.Contains(logged.String(), s) {
+			t.Errorf("the debug log leaks a secret: %s", logged.String())
+		}
 	}
 }
 

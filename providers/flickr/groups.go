@@ -85,7 +85,7 @@ func (w wireGroup) group(viewer string) *providers.Group {
 		Lang:              string(w.Lang),
 		Privacy:           privacy(w.Privacy),
 		PoolModerated:     optBool(w.PoolModerated),
-		Rules:             strPtr(w.Rules),
+		Rules:             textPtr(w.Rules),
 		Throttle:          w.Throttle.domain(),
 		Restrictions:      w.Restrictions.domain(),
 		ViewerIsMember:    optBool(w.IsMember),
@@ -93,7 +93,7 @@ func (w wireGroup) group(viewer string) *providers.Group {
 		ViewerIsAdmin:     optBool(w.IsAdmin),
 	}
 	if w.Roles != nil {
-		d.Roles = &providers.FlickrRoles{Member: string(w.Roles.Member), Moderator: string(w.Roles.Moderator), Admin: string(w.Roles.Admin)}
+		d.Roles = &providers.FlickrRoles{Member: plainName(w.Roles.Member), Moderator: plainName(w.Roles.Moderator), Admin: plainName(w.Roles.Admin)}
 	}
 	if d.Privacy != nil && *d.Privacy == 2 {
 		// Privacy 2 is "invite-only public" even when the
@@ -103,9 +103,9 @@ func (w wireGroup) group(viewer string) *providers.Group {
 	g := &providers.Group{
 		Provider:      providers.Flickr,
 		ID:            id,
-		Name:          string(w.Name),
+		Name:          plainName(w.Name),
 		Complete:      true,
-		Description:   strPtr(w.Description),
+		Description:   textPtr(w.Description),
 		URL:           ptr(groupURL(id)),
 		IconURL:       ptr(iconURL(d.IconFarm, string(w.IconServer), id)),
 		MemberCount:   optInt(w.Members),
@@ -250,14 +250,6 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 		},
 		GroupDeleted: wasMember && before.MemberCount != nil && *before.MemberCount <= 1,
 	}, nil
-}
-
-func strPtr(s *flexString) *string {
-	if s == nil {
-		return nil
-	}
-	v := string(*s)
-	return &v
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

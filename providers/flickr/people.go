@@ -212,7 +212,7 @@ func (lg listedGroup) group() providers.Group {
 	return providers.Group{
 		Provider:      providers.Flickr,
 		ID:            id,
-		Name:          string(lg.Name),
+		Name:          plainName(lg.Name),
 		URL:           ptr(groupURL(id)),
 		IconURL:       ptr(iconURL(d.IconFarm, string(lg.IconServer), id)),
 		MemberCount:   optInt(lg.Members),

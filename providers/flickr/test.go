@@ -38,12 +38,12 @@ func (c *Client) Whoami(ctx context.Context, acct providers.Account) (providers.
 	}
 	name := acct.DisplayName
 	if name == "" || acct.UserID != string(r.User.ID) {
-		name = string(r.User.Username)
+		name = plainName(r.User.Username)
 	}
 	return providers.User{
 		Provider:   providers.Flickr,
 		ID:         string(r.User.ID),
-		Username:   string(r.User.Username),
+		Username:   plainName(r.User.Username),
 		Name:       name,
 		ProfileURL: "https://www.flickr.com/photos/" + string(r.User.ID) + "/",
 	}, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,6 +67,9 @@ type Config struct {
 	// Clock returns the current time; nil means time.Now. Tests inject one
 	// to expire tokens.
 	Clock func() time.Time
+	// Logger receives, at debug level, the body of every failed call,
+	// redacted (providers.LogUpstreamBody); nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Client is a PageSeeder client. It implements providers.Provider and is safe
@@ -81,6 +85,7 @@ type Client struct {
 	http         *http.Client
 	sink         providers.CredentialSink
 	now          func() time.Time
+	log          *slog.Logger
 
 	mu      sync.Mutex
 	renewed map[string]renewal // by accountKey
@@ -115,6 +120,7 @@ func New(cfg Config) (*Client, error) {
 		http:         cfg.HTTPClient,
 		sink:         cfg.Credentials,
 		now:          cfg.Clock,
+		log:          cfg.Logger,
 		renewed:      map[string]renewal{},
 		flights:      map[string]*flight{},
 	}
@@ -199,6 +205,7 @@ func (c *Client) send(ctx context.Context, svc service, method, path string, q u
 	}
 	secrets := []string{creds.Token, creds.RefreshToken, c.clientSecret}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || looksLikeXMLError(body) {
+		providers.LogUpstreamBody(ctx, c.log, providers.PageSeeder, string(svc), resp.StatusCode, body, secrets...)
 		return resp.StatusCode, withRetryAfter(classify(svc, resp.StatusCode, body, secrets), resp.Header, c.now())
 	}
 	if v == nil {
@@ -210,6 +217,7 @@ func (c *Client) send(ctx context.Context, svc service, method, path string, q u
 		return resp.StatusCode, nil
 	}
 	if err := decodeJSON(body, v); err != nil {
+		providers.LogUpstreamBody(ctx, c.log, providers.PageSeeder, string(svc), resp.StatusCode, body, secrets...)
 		return resp.StatusCode, fmt.Errorf("%s: %w: %w", op, providers.ErrUnavailable, &APIError{Service: string(svc), Status: resp.StatusCode, Message: "undecodable response: " + err.Error()})
 	}
 	return resp.StatusCode, nil

@@ -48,8 +48,13 @@ type APIError struct {
 	// Code is the error id in PageSeeder's documented 0x form ("0x0202"), or
 	// the OAuth2 error ("invalid_grant"); empty when the body had none.
 	Code string
-	// Message is the platform's message, shortened and made safe to log.
+	// Message is groupgraph's description of what was wrong with an answer
+	// it could not use, never text from the answer.
 	Message string
+	// Upstream is the <message> of PageSeeder's error envelope (or the
+	// OAuth2 error_description), shortened and stripped of secrets. Error
+	// never shows it: upstream text goes to the debug log only.
+	Upstream string
 	// Wait is how long the response's Retry-After asked callers to wait
 	// before trying again; 0 without one.
 	Wait time.Duration
@@ -105,13 +110,13 @@ func classify(svc service, status int, body []byte, secrets []string) error {
 	env, ok := parseEnvelope(body)
 	if svc == svcToken {
 		if ok {
-			apiErr.Message = safeMessage(env.message, secrets)
-			apiErr.Code = safeMessage(env.id, secrets)
+			apiErr.Upstream = safeMessage(env.message, secrets)
+			apiErr.Code = oauthErrorCode(env.id)
 		}
 		return fmt.Errorf("%s: %w: %w", svc.op(), oauthKind(status, apiErr.Code), apiErr)
 	}
 	if ok {
-		apiErr.Message = safeMessage(env.message, secrets)
+		apiErr.Upstream = safeMessage(env.message, secrets)
 		if n, ok := parseCode(env.id); ok {
 			code, hasCode = n, true
 			apiErr.Code = formatCode(n)
@@ -119,6 +124,20 @@ func classify(svc service, status int, body []byte, secrets []string) error {
 	}
 	kind := kindOf(svc, status, code, hasCode)
 	return fmt.Errorf("%s: %w: %w", svc.op(), kind, apiErr)
+}
+
+// oauthErrorCode is the OAuth2 error of a token endpoint answer when it is
+// one RFC 6749 defines, "unrecognised" for any other word: the code is shown
+// to clients, and an unknown one could be any text the body chose.
+func oauthErrorCode(id string) string {
+	switch id {
+	case "":
+		return ""
+	case "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+		"unsupported_grant_type", "invalid_scope", "access_denied", "server_error", "temporarily_unavailable":
+		return id
+	}
+	return "unrecognised"
 }
 
 // kindOf is the error mapping. A 401 is always an authentication failure;

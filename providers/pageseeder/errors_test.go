@@ -12,6 +12,7 @@ import (
 
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/pageseeder"
+	"github.com/groupgraph/groupgraph/providers/providertest"
 )
 
 const (
@@ -162,6 +163,7 @@ func TestErrorMapping(t *testing.T) {
 				}
 			}
 			assertNoSecret(t, err, testToken, testRefresh, testSecret)
+			providertest.AssertNoUpstreamText(t, err, tt.body, "visiblegroups", "memberships", "membership", "deregister")
 		})
 	}
 }

@@ -171,6 +171,7 @@ func (c *Client) token(ctx context.Context, form url.Values, secret string) (pro
 	}
 	secrets := []string{secret, c.clientSecret}
 	if resp.StatusCode != http.StatusOK {
+		providers.LogUpstreamBody(ctx, c.log, providers.PageSeeder, string(svcToken), resp.StatusCode, body, secrets...)
 		return providers.Credentials{}, withRetryAfter(classify(svcToken, resp.StatusCode, body, secrets), resp.Header, c.now())
 	}
 	var tr tokenResponse

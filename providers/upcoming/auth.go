@@ -102,7 +102,7 @@ func (c *Client) Whoami(ctx context.Context, acct providers.Account) (providers.
 // that echoes nothing still proves the token by answering ok.
 func (c *Client) readToken(op string, env *envelope, sent string) (Token, error) {
 	if len(env.Tokens) == 0 {
-		return Token{}, c.fail(op, strings.TrimPrefix(op, "upcoming "), providers.ErrUnavailable, http.StatusOK, "no token element in response", nil)
+		return Token{}, c.fail(op, strings.TrimPrefix(op, "upcoming "), providers.ErrUnavailable, http.StatusOK, "no token element in response", "", nil)
 	}
 	el := env.Tokens[0]
 	tok := el["token"]
@@ -111,7 +111,7 @@ func (c *Client) readToken(op string, env *envelope, sent string) (Token, error)
 	}
 	id, ok := parseInt(el["user_id"])
 	if tok == "" || !ok || id <= 0 {
-		return Token{}, c.fail(op, strings.TrimPrefix(op, "upcoming "), providers.ErrUnavailable, http.StatusOK, "token element without token or user_id", nil)
+		return Token{}, c.fail(op, strings.TrimPrefix(op, "upcoming "), providers.ErrUnavailable, http.StatusOK, "token element without token or user_id", "", nil)
 	}
 	userID := fmt.Sprint(id)
 	return Token{

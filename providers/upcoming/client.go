@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,6 +70,9 @@ type Config struct {
 	// not follow redirects: a 301 is the gateway's "group merged" answer, and
 	// following a redirect would send the api_key and token to another URL.
 	HTTPClient *http.Client
+	// Logger receives, at debug level, the body of every failed call,
+	// redacted (providers.LogUpstreamBody); nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Client is the Upcoming provider. It is safe for concurrent use.
@@ -80,6 +84,7 @@ type Client struct {
 	maxBatch int
 	xml      bool
 	hc       *http.Client
+	log      *slog.Logger
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -128,6 +133,7 @@ func New(cfg Config) (*Client, error) {
 		maxBatch: cfg.MaxBatch,
 		xml:      cfg.XML,
 		hc:       hc,
+		log:      cfg.Logger,
 	}, nil
 }
 
@@ -181,35 +187,46 @@ func (c *Client) do(ctx context.Context, httpMethod, method string, params url.V
 		return nil, providers.TransportError(op, err)
 	}
 	if len(raw) > maxBody {
-		return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, "response larger than 4 MiB", params)
+		return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, "response larger than 4 MiB", "", params)
 	}
 	env, decErr := decodeEnvelope(resp.Header.Get("Content-Type"), raw)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || decErr != nil || env.Stat != "ok" {
+		providers.LogUpstreamBody(ctx, c.log, providers.Upcoming, method, resp.StatusCode, raw, c.secrets(params)...)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg := ""
 		if decErr == nil {
 			msg = env.Message
 		}
-		err := c.fail(op, method, classify(resp.StatusCode, msg), resp.StatusCode, msg, params)
+		err := c.fail(op, method, classify(resp.StatusCode, msg), resp.StatusCode, "", msg, params)
 		apiError(err).Wait = providers.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return nil, err
 	}
 	if decErr != nil {
-		return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, decErr.Error(), params)
+		return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, decErr.Error(), "", params)
 	}
 	switch env.Stat {
 	case "ok":
 		return env, nil
 	case "fail":
-		return nil, c.fail(op, method, classify(resp.StatusCode, env.Message), resp.StatusCode, env.Message, params)
+		return nil, c.fail(op, method, classify(resp.StatusCode, env.Message), resp.StatusCode, "", env.Message, params)
 	}
-	return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, "unknown stat in response", params)
+	return nil, c.fail(op, method, providers.ErrUnavailable, resp.StatusCode, "unknown stat in response", "", params)
 }
 
-// fail builds the classified error of a call. Every credential the call sent
-// is redacted from the platform's message.
-func (c *Client) fail(op, method string, kind error, status int, msg string, params url.Values) error {
-	apiErr := &APIError{Method: method, StatusCode: status, Message: sanitize(msg, c.apiKey, params.Get("token"), params.Get("frob"))}
+// fail builds the classified error of a call: own is groupgraph's
+// description of what was wrong, upstream the platform's error@msg, which
+// only classifies and is kept (with every credential the call sent
+// redacted) but never shown by Error.
+func (c *Client) fail(op, method string, kind error, status int, own, upstream string, params url.Values) error {
+	apiErr := &APIError{Method: method, StatusCode: status, Message: own, Upstream: sanitize(upstream, c.secrets(params)...)}
 	return fmt.Errorf("%s: %w: %w", op, kind, apiErr)
+}
+
+// secrets are the credentials a call sends, which nothing it logs or
+// returns may repeat.
+func (c *Client) secrets(params url.Values) []string {
+	return []string{c.apiKey, params.Get("token"), params.Get("frob")}
 }
 
 // token returns the account's token, or ErrUnauthenticated without asking

@@ -23,9 +23,13 @@ type APIError struct {
 	// StatusCode is the HTTP status of the answer (200 when the envelope
 	// said stat="fail" under a success status).
 	StatusCode int
-	// Message is the platform's error@msg, or a description of what was
-	// wrong with a body that could not be read.
+	// Message is groupgraph's description of what was wrong with a body
+	// that could not be read, never text from the body.
 	Message string
+	// Upstream is the platform's error@msg, sanitized. It tells apart the
+	// classes that share a status, but Error never shows it: upstream text
+	// goes to the debug log only.
+	Upstream string
 	// Wait is how long the response's Retry-After asked callers to wait
 	// before trying again; 0 without one.
 	Wait time.Duration

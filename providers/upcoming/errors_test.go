@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/groupgraph/groupgraph/providers"
+	"github.com/groupgraph/groupgraph/providers/providertest"
 	"github.com/groupgraph/groupgraph/providers/upcoming"
 )
 
@@ -147,6 +148,7 @@ func TestErrorMapping(t *testing.T) {
 				_, err = c.GetToken(ctx, testFrob)
 			}
 			assertNoLeak(t, err, testKey, testToken, testFrob)
+			providertest.AssertNoUpstreamText(t, err, tc.body, "group.getMyGroups", "group.getInfo", "group.leave", "auth.checkToken", "auth.getToken")
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("err = %v, want none", err)
@@ -181,8 +183,8 @@ func TestUnclosedErrorXMLKeepsTheMessage(t *testing.T) {
 	}
 	_, err = c.Memberships(t.Context(), providers.Account{Credentials: providers.Credentials{Token: testToken}})
 	var ae *upcoming.APIError
-	if !errors.As(err, &ae) || ae.Message != "Error Message" || ae.StatusCode != 403 {
-		t.Fatalf("err = %v, want an APIError 403 \"Error Message\"", err)
+	if !errors.As(err, &ae) || ae.Upstream != "Error Message" || ae.StatusCode != 403 || strings.Contains(err.Error(), "Error Message") {
+		t.Fatalf("err = %v, want an APIError 403 keeping \"Error Message\" out of its text", err)
 	}
 }
 

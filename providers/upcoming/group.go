@@ -52,7 +52,7 @@ func (c *Client) Memberships(ctx context.Context, acct providers.Account) ([]pro
 	for _, el := range env.Groups {
 		g, err := c.group(el, false)
 		if err != nil {
-			return nil, c.fail(op, "group.getMyGroups", providers.ErrUnavailable, http.StatusOK, err.Error(), nil)
+			return nil, c.fail(op, "group.getMyGroups", providers.ErrUnavailable, http.StatusOK, err.Error(), "", nil)
 		}
 		ms = append(ms, membership(acct, g))
 	}
@@ -156,7 +156,7 @@ func (c *Client) getInfo(ctx context.Context, tok string, chunk []string) (map[s
 		env, err := c.do(ctx, http.MethodGet, "group.getInfo", params)
 		// Each hop resolves one merge; chains are allowed, cycles are not.
 		if ae := apiError(err); ae != nil && ae.StatusCode == http.StatusMovedPermanently && hops < 4*len(chunk) {
-			from, to, ok := mergeTarget(ae.Message, current)
+			from, to, ok := mergeTarget(ae.Upstream, current)
 			if ok {
 				for i := range current {
 					if current[i] == from {
@@ -177,7 +177,7 @@ func (c *Client) getInfo(ctx context.Context, tok string, chunk []string) (map[s
 		for _, el := range env.Groups {
 			g, err := c.group(el, true)
 			if err != nil {
-				return nil, c.fail(op, "group.getInfo", providers.ErrUnavailable, http.StatusOK, err.Error(), nil)
+				return nil, c.fail(op, "group.getInfo", providers.ErrUnavailable, http.StatusOK, err.Error(), "", nil)
 			}
 			byID[g.ID] = &g
 		}
