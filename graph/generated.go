@@ -288,6 +288,7 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		Accounts      func(childComplexity int) int
+		ID            func(childComplexity int) int
 		Memberships   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) int
 		Name          func(childComplexity int) int
 		VisibleGroups func(childComplexity int, first *int, after *string, last *int, before *string, providers []providers.Kind) int
@@ -313,6 +314,8 @@ type QueryResolver interface {
 	RateLimit(ctx context.Context) (*model.RateLimit, error)
 }
 type ViewerResolver interface {
+	ID(ctx context.Context, obj *providers.Viewer) (string, error)
+
 	Accounts(ctx context.Context, obj *providers.Viewer) ([]*model.LinkedAccount, error)
 	Memberships(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, filter *model.MembershipFilter, orderBy *model.MembershipOrder) (*MembershipConnection, error)
 	VisibleGroups(ctx context.Context, obj *providers.Viewer, first *int, after *string, last *int, before *string, providers []providers.Kind) (*GroupConnection, error)
@@ -1384,6 +1387,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Accounts(childComplexity), true
+	case "Viewer.id":
+		if e.ComplexityRoot.Viewer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ID(childComplexity), true
 	case "Viewer.memberships":
 		if e.ComplexityRoot.Viewer.Memberships == nil {
 			break
@@ -2120,9 +2129,11 @@ type Query {
   ` + "`" + `errors` + "`" + `, when the ID is malformed (` + "`" + `BAD_USER_INPUT` + "`" + `) or names a group or
   membership that does not exist or that the caller cannot see (` + "`" + `NOT_FOUND` + "`" + `).
   A ` + "`" + `User` + "`" + ` ID always gives its ` + "`" + `User` + "`" + `, as ` + "`" + `user` + "`" + ` does: a user is known by its
-  identifiers, and its other fields only for the caller's own accounts.
+  identifiers, and its other fields only for the caller's own accounts. A
+  ` + "`" + `Viewer` + "`" + ` or ` + "`" + `LinkedAccount` + "`" + ` ID gives the object only to the caller it
+  belongs to, and is ` + "`" + `NOT_FOUND` + "`" + ` for anyone else.
   """
-  node("The opaque ID of a ` + "`" + `Group` + "`" + `, ` + "`" + `Membership` + "`" + ` or ` + "`" + `User` + "`" + `." id: ID!): Node
+  node("The opaque ID of a ` + "`" + `Group` + "`" + `, ` + "`" + `Membership` + "`" + `, ` + "`" + `User` + "`" + `, ` + "`" + `LinkedAccount` + "`" + ` or ` + "`" + `Viewer` + "`" + `." id: ID!): Node
 
   """
   Fetches several objects by ID. The result has one entry per ID, in the same
@@ -2163,8 +2174,17 @@ A point in time, as an RFC 3339 string in UTC (e.g. ` + "`" + `2006-08-11T13:38:
 """
 scalar Time
 `, BuiltIn: false},
-	{Name: "../schema/user.graphql", Input: `"The authenticated caller of groupgraph and their groups across platforms."
-type Viewer {
+	{Name: "../schema/user.graphql", Input: `"""
+The authenticated caller of groupgraph and their groups across platforms. Its
+` + "`" + `id` + "`" + ` is stable for the caller and different for every caller, so normalized
+client caches keep one ` + "`" + `Viewer` + "`" + ` per person and merge every query of it.
+"""
+type Viewer implements Node {
+  """
+  The opaque global ID. It is derived from groupgraph's own identifier of the
+  caller by a one-way hash: it names the caller and reveals nothing else.
+  """
+  id: ID!
   "groupgraph's name for the caller."
   name: String!
 
@@ -2211,8 +2231,8 @@ type Viewer {
 }
 
 "A platform account linked to the caller."
-type LinkedAccount {
-  "groupgraph's identifier of the link."
+type LinkedAccount implements Node {
+  "The opaque global ID of the link; ` + "`" + `node(id:)` + "`" + ` fetches it, ` + "`" + `unlinkAccount` + "`" + ` takes it."
   id: ID!
   "The platform."
   provider: Provider!
@@ -2607,6 +2627,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Viewer_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Viewer_name(ctx, field)
 	case "accounts":
@@ -7252,6 +7274,29 @@ func (ec *executionContext) fieldContext_User_avatarUrl(_ context.Context, field
 	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
+func (ec *executionContext) _Viewer_id(ctx context.Context, field graphql.CollectedField, obj *providers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Viewer_name(ctx context.Context, field graphql.CollectedField, obj *providers.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8793,6 +8838,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case providers.Viewer:
+		return ec._Viewer(ctx, sel, &obj)
+	case *providers.Viewer:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Viewer(ctx, sel, obj)
 	case model.User:
 		return ec._User(ctx, sel, &obj)
 	case *model.User:
@@ -8807,6 +8859,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Membership(ctx, sel, obj)
+	case model.LinkedAccount:
+		return ec._LinkedAccount(ctx, sel, &obj)
+	case *model.LinkedAccount:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._LinkedAccount(ctx, sel, obj)
 	case Group:
 		return ec._Group(ctx, sel, &obj)
 	case *Group:
@@ -9528,7 +9587,7 @@ func (ec *executionContext) _LinkAccountPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
-var linkedAccountImplementors = []string{"LinkedAccount"}
+var linkedAccountImplementors = []string{"LinkedAccount", "Node"}
 
 func (ec *executionContext) _LinkedAccount(ctx context.Context, sel ast.SelectionSet, obj *model.LinkedAccount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkedAccountImplementors)
@@ -10469,7 +10528,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
-var viewerImplementors = []string{"Viewer"}
+var viewerImplementors = []string{"Viewer", "Node"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *providers.Viewer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
@@ -10480,6 +10539,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Viewer")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_id(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._Viewer_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

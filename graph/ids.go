@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -19,6 +21,7 @@ const (
 	typeGroup      = "Group"
 	typeMembership = "Membership"
 	typeUser       = "User"
+	typeViewer     = "Viewer"
 )
 
 type globalID struct {
@@ -29,6 +32,20 @@ type globalID struct {
 
 func encodeID(k providers.Kind, typ, native string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(idPrefix + string(k) + ":" + typ + ":" + native))
+}
+
+// viewerGlobalID is the Viewer's ID: "gg1::Viewer:" and 128 bits of a
+// SHA-256 of groupgraph's identifier of the viewer, which is on no
+// platform. Store viewers' identifiers are random, so the hash reveals
+// nothing; it also keeps the store's key out of clients' caches and logs,
+// and is the same on every instance and after every restart.
+func viewerGlobalID(v *providers.Viewer) string {
+	return encodeID("", typeViewer, viewerNative(v))
+}
+
+func viewerNative(v *providers.Viewer) string {
+	sum := sha256.Sum256([]byte("groupgraph viewer id\x00" + v.ID))
+	return hex.EncodeToString(sum[:16])
 }
 
 func groupID(g *providers.Group) string { return encodeID(g.Provider, typeGroup, g.ID) }
@@ -63,6 +80,13 @@ func decodeID(id string) (globalID, error) {
 	typ, native, ok2 := strings.Cut(rest, ":")
 	if !ok1 || !ok2 || native == "" {
 		return bad("incomplete")
+	}
+	if typ == typeViewer {
+		// A viewer is on no platform.
+		if kind != "" {
+			return bad("unknown platform")
+		}
+		return globalID{Type: typ, Native: native}, nil
 	}
 	k, err := providers.ParseKind(kind)
 	if err != nil {

@@ -19,7 +19,7 @@ const maxNodes = maxPageSize
 
 // resolveNode fetches the object a global ID names. It returns nil and an
 // error for a malformed ID (BAD_USER_INPUT) or a missing object (NOT_FOUND).
-func resolveNode(ctx context.Context, id string) (model.Node, error) {
+func (r *Resolver) resolveNode(ctx context.Context, id string) (model.Node, error) {
 	gid, err := decodeID(id)
 	if err != nil {
 		return nil, err
@@ -43,6 +43,24 @@ func resolveNode(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return membershipView(ctx, m), nil
+	case typeViewer:
+		// Only the caller's own: another viewer's ID is as unknown as a
+		// made-up one.
+		if gid.Native != viewerNative(v) {
+			return nil, userError(codeNotFound, "no such viewer")
+		}
+		return v, nil
+	case typeLinkedAccount:
+		accounts, err := r.viewerAccounts(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range accounts {
+			if a.ID == id {
+				return a, nil
+			}
+		}
+		return nil, userError(codeNotFound, "no such linked account of yours")
 	}
 	return nil, userError(codeBadUserInput, "unknown object type")
 }
@@ -94,7 +112,7 @@ func membershipView(ctx context.Context, m *providers.Membership) *Membership {
 // resolveNodes fetches every ID at once, so that group lookups share one
 // batch per platform, and keeps the input's order and length: an ID that
 // cannot be fetched is null with its own error at its index.
-func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
+func (r *Resolver) resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 	if len(ids) > maxNodes {
 		return nil, userError(codeBadUserInput, fmt.Sprintf("at most %d ids, got %d", maxNodes, len(ids)))
 	}
@@ -124,7 +142,7 @@ func resolveNodes(ctx context.Context, ids []string) ([]model.Node, error) {
 					errs[i] = fmt.Errorf("%w: resolving a node panicked: %v", providers.ErrInternal, v)
 				}
 			}()
-			out[i], errs[i] = resolveNode(ctx, id)
+			out[i], errs[i] = r.resolveNode(ctx, id)
 		}()
 	}
 	wg.Wait()

@@ -21,11 +21,11 @@ func (r *queryResolver) Viewer(ctx context.Context) (*providers.Viewer, error) {
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	return resolveNode(ctx, id)
+	return r.resolveNode(ctx, id)
 }
 
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	return resolveNodes(ctx, ids)
+	return r.resolveNodes(ctx, ids)
 }
 
 func (r *queryResolver) User(ctx context.Context, provider providers.Kind, providerID string) (*model.User, error) {

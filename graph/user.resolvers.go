@@ -12,6 +12,10 @@ import (
 	"github.com/groupgraph/groupgraph/providers"
 )
 
+func (r *viewerResolver) ID(ctx context.Context, obj *providers.Viewer) (string, error) {
+	return viewerGlobalID(obj), nil
+}
+
 func (r *viewerResolver) Accounts(ctx context.Context, obj *providers.Viewer) ([]*model.LinkedAccount, error) {
 	return r.viewerAccounts(ctx, obj)
 }

@@ -3,6 +3,6 @@
 // memberships live in package graph, beside the views they hold.
 package model
 
-// Node is any object with a global ID: a *graph.Group, a *graph.Membership
-// or a *User.
+// Node is any object with a global ID: a *graph.Group, a *graph.Membership,
+// a *User, a *LinkedAccount or a *providers.Viewer.
 type Node any

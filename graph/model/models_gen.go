@@ -55,7 +55,7 @@ type LinkAkanaAccountInput struct {
 
 // A platform account linked to the caller.
 type LinkedAccount struct {
-	// groupgraph's identifier of the link.
+	// The opaque global ID of the link; `node(id:)` fetches it, `unlinkAccount` takes it.
 	ID string `json:"id"`
 	// The platform.
 	Provider providers.Kind `json:"provider"`
@@ -66,6 +66,8 @@ type LinkedAccount struct {
 	// When the account was linked, if known.
 	LinkedAt *time.Time `json:"linkedAt,omitempty"`
 }
+
+func (LinkedAccount) IsNode() {}
 
 // Narrows `Viewer.memberships`. Every condition given must hold.
 type MembershipFilter struct {
