@@ -174,7 +174,8 @@ func TestHTTPClient(t *testing.T) {
 	t.Run("defaults tune the transport", func(t *testing.T) {
 		c := NewHTTPClient(HTTPOptions{})
 		tr := c.Transport.(*http.Transport)
-		if c.Timeout != DefaultHTTPTimeout || tr.MaxIdleConnsPerHost != DefaultMaxIdleConnsPerHost ||
+		if c.Timeout != DefaultHTTPTimeout || tr.MaxIdleConnsPerHost != PoolSize(DefaultMaxConcurrentCalls, DefaultFanOut, DefaultConcurrentRequests) ||
+			tr.MaxConnsPerHost != DefaultMaxConcurrentCalls ||
 			tr.ResponseHeaderTimeout != DefaultResponseHeaderTimeout || tr.TLSHandshakeTimeout != DefaultTLSHandshakeTimeout ||
 			tr.IdleConnTimeout != DefaultIdleConnTimeout {
 			t.Fatalf("client %+v transport %+v", c, tr)

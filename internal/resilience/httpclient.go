@@ -23,12 +23,27 @@ type HTTPOptions struct {
 	// IdleConnTimeout is how long an idle connection is kept (default 90 s).
 	IdleConnTimeout time.Duration
 	// MaxIdleConnsPerHost is how many idle connections are kept for the
-	// host (default 32; net/http's own default of 2 makes a burst of
-	// concurrent calls dial anew).
+	// host (default PoolSize: every connection the platform may need at
+	// once). A pool smaller than the calls in flight closes a connection
+	// each time a call ends above it and dials anew for the next: on TLS,
+	// a handshake per call.
 	MaxIdleConnsPerHost int
 	// MaxConnsPerHost bounds the connections to the host, idle or not
-	// (default 0: unbounded).
+	// (default MaxConcurrentCalls): above it a call waits for a
+	// connection to come free rather than open one.
 	MaxConnsPerHost int
+	// MaxConcurrentCalls is the platform's concurrency limit: the most
+	// calls groupgraph keeps in flight to it (default
+	// DefaultMaxConcurrentCalls).
+	MaxConcurrentCalls int
+	// FanOut is how many calls one GraphQL request may have in flight to
+	// the platform at once: its list call, or its detail calls, which the
+	// platform clients run DetailConcurrency at a time (default
+	// DefaultFanOut).
+	FanOut int
+	// ConcurrentRequests is how many GraphQL requests the pool is sized
+	// to serve at once (default DefaultConcurrentRequests).
+	ConcurrentRequests int
 	// Middleware wrap the transport, the first outermost: e.g. a metrics
 	// RoundTripper, then Budget.Transport, so that refusals are counted
 	// too.
@@ -42,8 +57,23 @@ const (
 	DefaultTLSHandshakeTimeout   = 5 * time.Second
 	DefaultResponseHeaderTimeout = 8 * time.Second
 	DefaultIdleConnTimeout       = 90 * time.Second
-	DefaultMaxIdleConnsPerHost   = 32
+	// DefaultMaxConcurrentCalls bounds the connections to one platform.
+	DefaultMaxConcurrentCalls = 256
+	// DefaultFanOut is the platform clients' default detail concurrency
+	// (four at a time): the most calls one request has in flight to a
+	// platform.
+	DefaultFanOut = 4
+	// DefaultConcurrentRequests is the GraphQL requests in flight the
+	// pool is sized for.
+	DefaultConcurrentRequests = 64
 )
+
+// PoolSize is how many connections to one platform a pool keeps: enough
+// for concurrentRequests requests each with fanOut calls in flight, but
+// never more than the platform's concurrency limit, maxConcurrentCalls.
+func PoolSize(maxConcurrentCalls, fanOut, concurrentRequests int) int {
+	return max(1, min(maxConcurrentCalls, fanOut*concurrentRequests))
+}
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.Timeout <= 0 {
@@ -61,8 +91,20 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.IdleConnTimeout <= 0 {
 		o.IdleConnTimeout = DefaultIdleConnTimeout
 	}
+	if o.MaxConcurrentCalls <= 0 {
+		o.MaxConcurrentCalls = DefaultMaxConcurrentCalls
+	}
+	if o.FanOut <= 0 {
+		o.FanOut = DefaultFanOut
+	}
+	if o.ConcurrentRequests <= 0 {
+		o.ConcurrentRequests = DefaultConcurrentRequests
+	}
 	if o.MaxIdleConnsPerHost <= 0 {
-		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+		o.MaxIdleConnsPerHost = PoolSize(o.MaxConcurrentCalls, o.FanOut, o.ConcurrentRequests)
+	}
+	if o.MaxConnsPerHost <= 0 {
+		o.MaxConnsPerHost = o.MaxConcurrentCalls
 	}
 	return o
 }
@@ -79,7 +121,9 @@ func NewHTTPClient(opts HTTPOptions) *http.Client {
 }
 
 // NewTransport returns the tuned *http.Transport NewHTTPClient uses, without
-// middleware.
+// middleware. It speaks HTTP/2 to a platform that offers it over TLS (ALPN):
+// one connection then carries every call in flight, and HTTP/1.1
+// otherwise, over a pool of PoolSize kept connections.
 func NewTransport(opts HTTPOptions) *http.Transport {
 	opts = opts.withDefaults()
 	d := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
