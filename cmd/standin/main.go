@@ -1,7 +1,8 @@
 // Command standin serves the out-of-process benchmark's plain net/http
 // stand-in (internal/standin) over the simulators a `groupgraph simulate`
 // process runs: it reads their description from -sandbox and answers the
-// benchmark's query at /graphql, with /healthz for readiness.
+// benchmark's query at /graphql, with /healthz for readiness and /stats
+// counting the queries it answered.
 package main
 
 import (
@@ -51,6 +52,10 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int64{"served": s.Served()})
+	})
 	srv := &http.Server{Addr: *listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

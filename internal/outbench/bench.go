@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -286,21 +287,24 @@ func checkAnswers(ctx context.Context, names []string, servers map[string]*serve
 // round is one wrk run against one server.
 type round struct {
 	wrkResult
+	// Counted over the measuring window: the server's CPU, the queries it
+	// answered, and the upstream calls and connections.
 	cpu          time.Duration
+	queries      int64
 	calls, conns int64
 	byPlatform   map[providers.Kind]int64
 	byCall       map[string]int64
 }
 
 func (r round) cpuPerQuery() time.Duration {
-	if r.requests == 0 {
+	if r.queries == 0 {
 		return 0
 	}
-	return r.cpu / time.Duration(r.requests)
+	return r.cpu / time.Duration(r.queries)
 }
 
-func (r round) callsPerQuery() float64 { return perQuery(r.calls, r.requests) }
-func (r round) connsPerQuery() float64 { return perQuery(r.conns, r.requests) }
+func (r round) callsPerQuery() float64 { return perQuery(r.calls, r.queries) }
+func (r round) connsPerQuery() float64 { return perQuery(r.conns, r.queries) }
 
 func perQuery(n, requests int64) float64 {
 	if requests == 0 {
@@ -309,44 +313,79 @@ func perQuery(n, requests int64) float64 {
 	return float64(n) / float64(requests)
 }
 
-// measure runs wrk against s for d with c connections, and takes the
-// server's CPU time and the simulators' counts before and after.
+// snapshot is what the counters say at one moment of a run.
+type snapshot struct {
+	cpu    time.Duration
+	served int64
+	stats  map[providers.Kind]sandbox.PlatformStats
+}
+
+func take(ctx context.Context, sim *simulator, s *server) (snapshot, error) {
+	var sn snapshot
+	var err error
+	if sn.cpu, err = serverCPU(s); err != nil {
+		return sn, err
+	}
+	if sn.served, err = served(ctx, s); err != nil {
+		return sn, err
+	}
+	sn.stats, err = sim.stats(ctx)
+	return sn, err
+}
+
+// measure runs wrk against s for d with c connections. Throughput and
+// latency are wrk's, over the whole run; CPU, upstream calls and new
+// upstream connections per query are counted over the run's middle three
+// fifths, divided by the queries the server answered in that window: at
+// the end of a run wrk drops its connections with queries in flight,
+// whose cancelled upstream calls close their connections, which the next
+// run would count as churn.
 func measure(ctx context.Context, o Options, sim *simulator, s *server, c int, d time.Duration, script string) (round, error) {
 	if err := writeScript(script, s.urls, s.token); err != nil {
 		return round{}, err
 	}
-	cpu0, err := serverCPU(s)
-	if err != nil {
-		return round{}, err
+	type wrkDone struct {
+		res wrkResult
+		err error
 	}
-	st0, err := sim.stats(ctx)
-	if err != nil {
-		return round{}, err
-	}
-	res, err := runWrk(ctx, o.Wrk, s.urls[0], script, c, d)
-	if err != nil {
-		return round{}, err
-	}
-	cpu1, err := serverCPU(s)
-	if err != nil {
-		return round{}, err
-	}
-	st1, err := sim.stats(ctx)
-	if err != nil {
-		return round{}, err
-	}
-	r := round{wrkResult: res, cpu: cpu1 - cpu0, byPlatform: map[providers.Kind]int64{}, byCall: map[string]int64{}}
-	for k, a := range st1 {
-		b := st0[k]
-		r.calls += a.Calls - b.Calls
-		r.conns += a.Connections - b.Connections
-		r.byPlatform[k] = a.Calls - b.Calls
-		for name, n := range a.ByCall {
-			if dn := n - b.ByCall[name]; dn > 0 {
-				r.byCall[string(k)+" "+name] = dn
+	done := make(chan wrkDone, 1)
+	go func() {
+		res, err := runWrk(ctx, o.Wrk, s.urls[0], script, c, d)
+		done <- wrkDone{res, err}
+	}()
+	wait := func(t time.Duration) error {
+		select {
+		case <-time.After(t):
+			return nil
+		case w := <-done:
+			done <- w
+			if w.err != nil {
+				return w.err
 			}
+			return fmt.Errorf("wrk ended before the measuring window did")
 		}
 	}
+	fifth := d.Round(time.Second) / 5
+	if err := wait(fifth); err != nil {
+		return round{}, err
+	}
+	a, err := take(ctx, sim, s)
+	if err != nil {
+		return round{}, err
+	}
+	if err := wait(3 * fifth); err != nil {
+		return round{}, err
+	}
+	b, err := take(ctx, sim, s)
+	if err != nil {
+		return round{}, err
+	}
+	w := <-done
+	if w.err != nil {
+		return round{}, w.err
+	}
+	r := diff(a, b)
+	r.wrkResult = w.res
 	for _, p := range s.procs {
 		select {
 		case <-p.done:
@@ -355,6 +394,90 @@ func measure(ctx context.Context, o Options, sim *simulator, s *server, c int, d
 		}
 	}
 	return r, nil
+}
+
+// diff is what happened between two snapshots.
+func diff(a, b snapshot) round {
+	r := round{cpu: b.cpu - a.cpu, queries: b.served - a.served, byPlatform: map[providers.Kind]int64{}, byCall: map[string]int64{}}
+	for k, st := range b.stats {
+		was := a.stats[k]
+		r.calls += st.Calls - was.Calls
+		r.conns += st.Connections - was.Connections
+		r.byPlatform[k] = st.Calls - was.Calls
+		for name, n := range st.ByCall {
+			if dn := n - was.ByCall[name]; dn > 0 {
+				r.byCall[string(k)+" "+name] = dn
+			}
+		}
+	}
+	return r
+}
+
+// served is how many queries s has answered: groupgraph's
+// groupgraph_requests_total (every instance's), the stand-in's /stats.
+func served(ctx context.Context, s *server) (int64, error) {
+	var sum int64
+	for _, u := range s.urls {
+		base := strings.TrimSuffix(u, "/graphql")
+		if s.name == StandIn {
+			var st struct {
+				Served int64 `json:"served"`
+			}
+			if err := getJSON(ctx, base+"/stats", &st); err != nil {
+				return 0, err
+			}
+			sum += st.Served
+			continue
+		}
+		n, err := promCounter(ctx, base+"/metrics", "groupgraph_requests_total")
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// promCounter sums every series of counter name in a Prometheus text
+// exposition.
+func promCounter(ctx context.Context, url, name string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return sumCounter(string(b), name)
+}
+
+func sumCounter(text, name string) (int64, error) {
+	var sum float64
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || (rest != "" && rest[0] != '{' && rest[0] != ' ') {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %q: %w", name, line, err)
+		}
+		sum += v
+	}
+	return int64(sum), nil
 }
 
 // serverCPU is the CPU time of every process of s.
@@ -384,7 +507,7 @@ func summarize(name string, c int, rs []round) Row {
 		calls = append(calls, r.callsPerQuery())
 		conns = append(conns, r.connsPerQuery())
 		p50, p90, p99 = append(p50, r.p50), append(p90, r.p90), append(p99, r.p99)
-		reqs += r.requests
+		reqs += r.queries
 	}
 	row.Throughput = median(tput)
 	row.CPUPerQuery = time.Duration(median(cpu))
@@ -458,4 +581,3 @@ func Write(w io.Writer, rows []Row) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
-var _ = sandbox.CallName

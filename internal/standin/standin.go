@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -82,7 +83,13 @@ type Server struct {
 
 	mu     sync.Mutex
 	public map[string]detail // platform + "/" + group ID
+
+	served atomic.Int64
 }
+
+// Served is how many queries the stand-in has answered, for the benchmark
+// to count the queries of a window of its run.
+func (s *Server) Served() int64 { return s.served.Load() }
 
 // New builds the stand-in over the simulators sb describes.
 func New(sb Sandbox) (*Server, error) {
@@ -156,6 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // as groupgraph writes it: the same bytes
 	_ = enc.Encode(out)
+	s.served.Add(1)
 }
 
 // memberships makes the list calls, then the detail calls, and returns
