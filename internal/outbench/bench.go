@@ -580,4 +580,3 @@ func Write(w io.Writer, rows []Row) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-

@@ -82,3 +82,17 @@ func TestMediansOfRounds(t *testing.T) {
 		}
 	}
 }
+
+func TestTheRequestCounterIsSummedOverItsSeries(t *testing.T) {
+	text := `# HELP groupgraph_requests_total GraphQL requests.
+# TYPE groupgraph_requests_total counter
+groupgraph_requests_total{operation="Memberships",outcome="ok"} 1200
+groupgraph_requests_total{operation="Memberships",outcome="error"} 3
+groupgraph_requests_total_other 99
+groupgraph_request_duration_seconds_count{operation="Memberships"} 1203
+`
+	got, err := sumCounter(text, "groupgraph_requests_total")
+	if err != nil || got != 1203 {
+		t.Errorf("got %d, %v; want 1203", got, err)
+	}
+}
