@@ -350,7 +350,7 @@ func measure(ctx context.Context, o Options, sim *simulator, s *server, c int, d
 	}
 	done := make(chan wrkDone, 1)
 	go func() {
-		res, err := runWrk(ctx, o.Wrk, s.urls[0], script, c, d)
+		res, err := runWrk(ctx, o.Wrk, s.urls[0], script, c, d, len(s.urls))
 		done <- wrkDone{res, err}
 	}()
 	wait := func(t time.Duration) error {

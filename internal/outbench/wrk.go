@@ -66,9 +66,10 @@ func luaString(s string) string {
 }
 
 // runWrk runs wrk for d with c connections against target, and parses
-// what it prints.
-func runWrk(ctx context.Context, wrk, target, script string, c int, d time.Duration) (wrkResult, error) {
-	threads := min(c, 2)
+// what it prints. It runs at least minThreads threads, so that the script
+// can give each instance of a server its own.
+func runWrk(ctx context.Context, wrk, target, script string, c int, d time.Duration, minThreads int) (wrkResult, error) {
+	threads := max(min(c, 2), minThreads)
 	secs := max(int(d.Round(time.Second)/time.Second), 1)
 	cmd := exec.CommandContext(ctx, wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(c), "-d", strconv.Itoa(secs)+"s",
 		"--timeout", "10s", "--latency", "-s", script, target)
