@@ -35,7 +35,8 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	resp, err := http.Get(*sandboxURL)
+	hc := &http.Client{Timeout: 30 * time.Second}
+	resp, err := hc.Get(*sandboxURL)
 	if err != nil {
 		return err
 	}

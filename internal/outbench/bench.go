@@ -43,6 +43,7 @@ type server struct {
 	procs []*proc
 	urls  []string // GraphQL endpoints, one per process
 	token string
+	hc    *http.Client
 }
 
 // Options shape a run.
@@ -185,7 +186,7 @@ func startGroupgraph(ctx context.Context, o Options, sim *simulator, n int, base
 		return nil, err
 	}
 	d.RedisURL, d.RedisPrefix, d.FlickrBudget = base.RedisURL, base.RedisPrefix, base.FlickrBudget
-	s := &server{name: Groupgraph, token: d.Token}
+	s := &server{name: Groupgraph, token: d.Token, hc: sim.hc}
 	for i := range n {
 		addr, err := freeAddr()
 		if err != nil {
@@ -200,7 +201,7 @@ func startGroupgraph(ctx context.Context, o Options, sim *simulator, n int, base
 			return s, err
 		}
 		s.procs = append(s.procs, p)
-		if err := waitHealthy(ctx, p, "http://"+addr+"/healthz"); err != nil {
+		if err := waitHealthy(ctx, sim.hc, p, "http://"+addr+"/healthz"); err != nil {
 			return s, err
 		}
 		s.urls = append(s.urls, "http://"+addr+"/graphql")
@@ -218,12 +219,12 @@ func startStandIn(ctx context.Context, o Options, sim *simulator) (*server, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &server{name: StandIn, procs: []*proc{p}, urls: []string{"http://" + addr + "/graphql"}, token: "stand-in"}
-	return s, waitHealthy(ctx, p, "http://"+addr+"/healthz")
+	s := &server{name: StandIn, procs: []*proc{p}, urls: []string{"http://" + addr + "/graphql"}, token: "stand-in", hc: sim.hc}
+	return s, waitHealthy(ctx, sim.hc, p, "http://"+addr+"/healthz")
 }
 
 // post sends the query to url and returns the answer's body.
-func post(ctx context.Context, url, token string) ([]byte, error) {
+func post(ctx context.Context, hc *http.Client, url, token string) ([]byte, error) {
 	body, _ := json.Marshal(map[string]string{"query": Query})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -231,7 +232,7 @@ func post(ctx context.Context, url, token string) ([]byte, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func checkAnswers(ctx context.Context, names []string, servers map[string]*serve
 	for _, name := range names {
 		s := servers[name]
 		for _, u := range s.urls {
-			b, err := post(ctx, u, s.token)
+			b, err := post(ctx, s.hc, u, s.token)
 			if err != nil {
 				return err
 			}
@@ -423,13 +424,13 @@ func served(ctx context.Context, s *server) (int64, error) {
 			var st struct {
 				Served int64 `json:"served"`
 			}
-			if err := getJSON(ctx, base+"/stats", &st); err != nil {
+			if err := getJSON(ctx, s.hc, base+"/stats", &st); err != nil {
 				return 0, err
 			}
 			sum += st.Served
 			continue
 		}
-		n, err := promCounter(ctx, base+"/metrics", "groupgraph_requests_total")
+		n, err := promCounter(ctx, s.hc, base+"/metrics", "groupgraph_requests_total")
 		if err != nil {
 			return 0, err
 		}
@@ -440,12 +441,12 @@ func served(ctx context.Context, s *server) (int64, error) {
 
 // promCounter sums every series of counter name in a Prometheus text
 // exposition.
-func promCounter(ctx context.Context, url, name string) (int64, error) {
+func promCounter(ctx context.Context, hc *http.Client, url, name string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err
 	}

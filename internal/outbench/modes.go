@@ -278,7 +278,7 @@ func Shared(ctx context.Context, o SharedOptions) (SharedResult, error) {
 	res.Requests, res.Errors, res.Throughput, res.P50, res.P99 = w.requests, w.errors, w.throughput, w.p50, w.p99
 	res.FlickrCalls = after[providers.Flickr].Calls - before[providers.Flickr].Calls
 	for _, u := range s.urls {
-		n, err := promCounter(ctx, strings.TrimSuffix(u, "/graphql")+"/metrics", "groupgraph_requests_total")
+		n, err := promCounter(ctx, s.hc, strings.TrimSuffix(u, "/graphql")+"/metrics", "groupgraph_requests_total")
 		if err != nil {
 			return res, err
 		}

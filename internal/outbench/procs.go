@@ -115,6 +115,9 @@ func freeAddr() (string, error) {
 // simulator is the `groupgraph simulate` process.
 type simulator struct {
 	*proc
+	// hc reaches the control endpoints and health checks of every
+	// process of the run, all on loopback.
+	hc      *http.Client
 	control string
 	desc    sandbox.Description
 }
@@ -136,7 +139,7 @@ func startSimulator(ctx context.Context, bin string, latency, jitter time.Durati
 			}
 		}
 	}()
-	s := &simulator{proc: p}
+	s := &simulator{proc: p, hc: &http.Client{Timeout: 30 * time.Second}}
 	select {
 	case l := <-line:
 		for _, f := range strings.Fields(l) {
@@ -157,7 +160,7 @@ func startSimulator(ctx context.Context, bin string, latency, jitter time.Durati
 		p.stop()
 		return nil, errors.New("simulate: its ready line names no control endpoint")
 	}
-	if err := getJSON(ctx, s.control+"/sandbox", &s.desc); err != nil {
+	if err := getJSON(ctx, s.hc, s.control+"/sandbox", &s.desc); err != nil {
 		p.stop()
 		return nil, err
 	}
@@ -167,16 +170,16 @@ func startSimulator(ctx context.Context, bin string, latency, jitter time.Durati
 // stats reads the simulators' counts.
 func (s *simulator) stats(ctx context.Context) (map[providers.Kind]sandbox.PlatformStats, error) {
 	var st map[providers.Kind]sandbox.PlatformStats
-	err := getJSON(ctx, s.control+"/stats", &st)
+	err := getJSON(ctx, s.hc, s.control+"/stats", &st)
 	return st, err
 }
 
-func getJSON(ctx context.Context, url string, v any) error {
+func getJSON(ctx context.Context, hc *http.Client, url string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
@@ -282,11 +285,11 @@ func (d Deployment) env() []string {
 }
 
 // waitHealthy polls url until it answers 200 or p exits.
-func waitHealthy(ctx context.Context, p *proc, url string) error {
+func waitHealthy(ctx context.Context, hc *http.Client, p *proc, url string) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
