@@ -102,11 +102,15 @@ func run() error {
 		}
 		return nil
 	}
-	fmt.Printf("latency %v, jitter %v, %v per run, %d rounds, connections %v\n", *latency, *jitter, *duration, *rounds, o.Connections)
+	fmt.Printf("latency %v, jitter %v (negative: a quarter of the latency), %v per run, %d rounds, connections %v\n", *latency, *jitter, *duration, *rounds, o.Connections)
 	rows, err := outbench.Run(ctx, o, os.Stderr)
 	if err != nil {
 		return err
 	}
-	outbench.Write(os.Stdout, rows)
+	j := *jitter
+	if j < 0 {
+		j = *latency / 4
+	}
+	outbench.Write(os.Stdout, rows, *latency, j)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groupgraph/groupgraph/internal/loadtest"
 	"github.com/groupgraph/groupgraph/internal/sandbox"
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -545,8 +547,23 @@ func medianD(xs []time.Duration) time.Duration {
 	return time.Duration(median(f))
 }
 
-// Write prints rows as a table, then groupgraph's ratios to the stand-in.
-func Write(w io.Writer, rows []Row) {
+// TwoWaveFloor is the latency of the query's two waves of upstream calls
+// alone, from the simulators' latency and jitter: every platform's list
+// call, then its detail calls (calls per query beyond the list call, four
+// at a time), all platforms at once. It returns the median and the 99th
+// percentile over many draws (loadtest.Floor).
+func TwoWaveFloor(latency, jitter time.Duration, callsPerQuery map[providers.Kind]float64) (p50, p99 time.Duration) {
+	var chains []loadtest.Chain
+	for k, n := range callsPerQuery {
+		chains = append(chains, loadtest.Chain{Kind: k, DetailCalls: max(int(math.Round(n))-1, 0), Concurrency: 4})
+	}
+	return loadtest.Floor(latency, jitter, chains)
+}
+
+// Write prints rows as a table, then groupgraph's ratios to the stand-in
+// and, at one connection, its p50 against the two-wave floor of the
+// simulators' latency and jitter.
+func Write(w io.Writer, rows []Row, latency, jitter time.Duration) {
 	fmt.Fprintln(w, "| server | connections | throughput | p50 | p90 | p99 | server CPU per query | upstream calls per query | new upstream connections per query | errors |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
@@ -564,6 +581,15 @@ func Write(w io.Writer, rows []Row) {
 					g.Throughput/s.Throughput, float64(g.P50)/float64(max(s.P50, 1)), float64(g.CPUPerQuery)/float64(s.CPUPerQuery))
 			}
 		}
+	}
+	fmt.Fprintln(w)
+	for _, r := range rows {
+		if r.Server != Groupgraph || r.Connections != 1 || latency <= 0 {
+			continue
+		}
+		p50, _ := TwoWaveFloor(latency, jitter, r.ByPlatform)
+		fmt.Fprintf(w, "groupgraph at 1 connection: p50 %s against the two-wave floor's %s (%+.0f %%)\n", ms(r.P50), ms(p50),
+			100*(float64(r.P50)/float64(p50)-1))
 	}
 	fmt.Fprintln(w)
 	for _, r := range rows {

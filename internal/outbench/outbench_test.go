@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/groupgraph/groupgraph/providers"
 )
 
 const wrkOutput = `Running 5s test @ http://127.0.0.1:41234/graphql
@@ -94,5 +96,17 @@ groupgraph_request_duration_seconds_count{operation="Memberships"} 1203
 	got, err := sumCounter(text, "groupgraph_requests_total")
 	if err != nil || got != 1203 {
 		t.Errorf("got %d, %v; want 1203", got, err)
+	}
+}
+
+func TestTheTwoWaveFloorIsTheListCallsThenTheDetailCalls(t *testing.T) {
+	calls := map[providers.Kind]float64{providers.Flickr: 3, providers.Upcoming: 1, providers.PageSeeder: 4, providers.Akana: 4}
+	p50, p99 := TwoWaveFloor(20*time.Millisecond, 0, calls)
+	if p50 != 40*time.Millisecond || p99 != 40*time.Millisecond {
+		t.Errorf("without jitter: p50 %v, p99 %v; want two calls of 20 ms", p50, p99)
+	}
+	one, _ := TwoWaveFloor(20*time.Millisecond, 0, map[providers.Kind]float64{providers.Upcoming: 1})
+	if one != 20*time.Millisecond {
+		t.Errorf("list calls only: %v, want one wave of 20 ms", one)
 	}
 }
