@@ -74,7 +74,7 @@ func run() error {
 	switch {
 	case *smoke:
 		counts, missed, err := outbench.Smoke(ctx, outbench.SmokeOptions{Groupgraph: o.Groupgraph, StandIn: o.StandIn,
-			Latency: 2 * time.Millisecond, Warm: 300, Queries: 400, Clients: 16})
+			Latency: 2 * time.Millisecond, Warm: 300, Queries: 400, Clients: 32})
 		if err != nil {
 			return err
 		}

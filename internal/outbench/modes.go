@@ -92,9 +92,11 @@ func drive(ctx context.Context, s *server, n, c int) (failed int64, err error) {
 }
 
 // count drives n queries at s after warm queries of warm-up, and counts
-// what reached the simulators during the n.
+// what reached the simulators during the n. The warm-up runs twice as
+// many clients as the count: a pool fills up to the most calls it has had
+// in flight at once, and the count's own peaks must not be what fills it.
 func count(ctx context.Context, sim *simulator, s *server, warm, n, c int) (Count, error) {
-	if _, err := drive(ctx, s, warm, c); err != nil {
+	if _, err := drive(ctx, s, warm, 2*c); err != nil {
 		return Count{}, err
 	}
 	a, err := sim.stats(ctx)
@@ -127,8 +129,9 @@ type SmokeOptions struct {
 // Smoke runs both servers out of process and checks the counts: the
 // answers agree, no query fails, groupgraph makes no more upstream calls
 // per query than the stand-in (which makes the calls the query needs),
-// and neither opens more than MaxNewConnsPerQuery new upstream
-// connections per query once warm. It returns the counts and the
+// and it opens no more than MaxNewConnsPerQuery new upstream connections
+// per query once warm. (The stand-in's connections are reported, not
+// judged: it is a yardstick of CPU and calls, with net/http's pool.) It returns the counts and the
 // targets missed.
 func Smoke(ctx context.Context, o SmokeOptions) ([]Count, []string, error) {
 	dir, err := os.MkdirTemp("", "groupgraph-smoke-")
@@ -174,9 +177,9 @@ func Smoke(ctx context.Context, o SmokeOptions) ([]Count, []string, error) {
 		if c.Failed > 0 {
 			missed = append(missed, fmt.Sprintf("%s: %d of %d queries failed", c.Server, c.Failed, c.Queries))
 		}
-		if c.ConnsPerQuery() > MaxNewConnsPerQuery {
-			missed = append(missed, fmt.Sprintf("%s: %.3f new upstream connections per query, above %.2f", c.Server, c.ConnsPerQuery(), MaxNewConnsPerQuery))
-		}
+	}
+	if g.ConnsPerQuery() > MaxNewConnsPerQuery {
+		missed = append(missed, fmt.Sprintf("groupgraph: %.3f new upstream connections per query, above %.2f", g.ConnsPerQuery(), MaxNewConnsPerQuery))
 	}
 	if g.CallsPerQuery() > st.CallsPerQuery() {
 		missed = append(missed, fmt.Sprintf("groupgraph: %.2f upstream calls per query, above the %.2f the query needs (the stand-in's)", g.CallsPerQuery(), st.CallsPerQuery()))
