@@ -101,6 +101,17 @@ type Capabilities struct {
 	// The resilience layer loads IDs one by one that many at a time, so
 	// that each group is shared with other requests as soon as it arrives.
 	DetailConcurrency int
+	// ListFields are the fields the list call (Memberships) may carry for
+	// a group, DetailFields those GroupsByID may carry: the table by which
+	// a caller knows which call can answer a field. A field in neither is
+	// one the platform never gives. Fields not named by Field (the name,
+	// Upcoming's and Akana's details) always come with the list.
+	ListFields, DetailFields Fields
+	// ViewerFields are the fields that depend on who asked (Flickr's
+	// remaining pool allowance and per-caller flags): details shared
+	// between viewers lack them, so they come from the caller's own
+	// detail call (see OwnGroups).
+	ViewerFields Fields
 }
 
 // Account is a viewer's linked account on one platform: who they are there and

@@ -126,6 +126,15 @@ type GroupCache interface {
 	CachedGroups(ctx context.Context, ids []string) map[string]*Group
 }
 
+// OwnGroups is implemented by providers that share group details between
+// callers (the resilience layer's decorator does). OwnGroupsByID is
+// GroupsByID answered for acct alone, neither from the shared cache nor
+// from another caller's load, so that the fields that depend on who asked
+// (Capabilities.ViewerFields) are in it.
+type OwnGroups interface {
+	OwnGroupsByID(ctx context.Context, acct Account, ids []string) (map[string]*Group, error)
+}
+
 // ProviderStatus is a platform's health as groupgraph sees it.
 type ProviderStatus struct {
 	// Circuit is the circuit breaker's state: "closed", "half-open" or

@@ -138,6 +138,20 @@ func (p *Provider) GroupsByID(ctx context.Context, acct providers.Account, ids [
 	return result(out, failed)
 }
 
+// OwnGroupsByID implements providers.OwnGroups: one retried,
+// breaker-guarded upstream call for acct alone, its public groups then
+// shared through the cache like any other load's.
+func (p *Provider) OwnGroupsByID(ctx context.Context, acct providers.Account, ids []string) (map[string]*providers.Group, error) {
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return map[string]*providers.Group{}, nil
+	}
+	epoch := p.flights.current()
+	res, err := p.fetch(ctx, acct, ids)
+	p.store(ctx, res, epoch)
+	return res, err
+}
+
 // landLate looks in the cache once more for the IDs the caller claimed: a
 // load by another request that landed between the caller's cache lookup and
 // its claim has stored its groups by then (a load stores before it lands),

@@ -180,8 +180,21 @@ func (c *Client) Kind() providers.Kind { return providers.Akana }
 // group details are one request per group, and the platform has no list
 // of joinable groups.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Leave: true, BatchGroupDetails: false, VisibleGroups: false, DetailConcurrency: c.concurrency}
+	return providers.Capabilities{Leave: true, BatchGroupDetails: false, VisibleGroups: false, DetailConcurrency: c.concurrency,
+		ListFields: listFields, DetailFields: detailFields}
 }
+
+// listFields are what an item of the user's group channel carries: its
+// details come whole with it.
+var listFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldURL, providers.FieldIconURL, providers.FieldVisibility,
+)
+
+// detailFields are what GET /api/groups/{GroupID} carries.
+var detailFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldURL, providers.FieldIconURL, providers.FieldMemberCount,
+	providers.FieldVisibility, providers.FieldCreatedAt, providers.FieldOwner,
+)
 
 // AuthCookieName is the session cookie's name for tenant.
 func AuthCookieName(tenant string) string { return "AtmoAuthToken_" + tenant }

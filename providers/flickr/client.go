@@ -135,8 +135,30 @@ func (c *Client) Kind() providers.Kind { return providers.Flickr }
 // Capabilities: Flickr lets members leave (and drop their photos from the
 // pool), has no batch detail call and no "groups I may join" listing.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Leave: true, DeletePhotosOnLeave: true, DetailConcurrency: c.maxConc}
+	return providers.Capabilities{Leave: true, DeletePhotosOnLeave: true, DetailConcurrency: c.maxConc,
+		ListFields: listFields, DetailFields: detailFields,
+		ViewerFields: providers.FieldsOf(providers.FieldFlickrThrottleRemaining, providers.FieldFlickrViewerFlags)}
 }
+
+// listFields are what people.getGroups with every extra carries (the URLs
+// are built from the NSID and the icon attributes).
+var listFields = providers.FieldsOf(
+	providers.FieldURL, providers.FieldIconURL, providers.FieldMemberCount, providers.FieldPoolCount,
+	providers.FieldVisibility, providers.FieldJoinPolicy, providers.FieldAgeRestricted,
+	providers.FieldFlickrPrivacy, providers.FieldFlickrThrottle, providers.FieldFlickrRestrictions,
+)
+
+// detailFields are what a signed groups.getInfo carries. The owner is
+// known only when the caller founded the group (is_founder).
+var detailFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldURL, providers.FieldIconURL, providers.FieldMemberCount,
+	providers.FieldTopicCount, providers.FieldPoolCount, providers.FieldVisibility, providers.FieldJoinPolicy,
+	providers.FieldAgeRestricted, providers.FieldCreatedAt, providers.FieldOwner,
+	providers.FieldFlickrPrivacy, providers.FieldFlickrPathAlias, providers.FieldFlickrLang,
+	providers.FieldFlickrPoolModerated, providers.FieldFlickrRules, providers.FieldFlickrThrottle,
+	providers.FieldFlickrThrottleRemaining, providers.FieldFlickrRestrictions, providers.FieldFlickrRoles,
+	providers.FieldFlickrViewerFlags,
+)
 
 // VisibleGroups is unsupported: Flickr has no call listing the groups a user
 // may join (groups.search is a text search, not a listing).

@@ -147,8 +147,28 @@ func (c *Client) Kind() providers.Kind { return providers.PageSeeder }
 // Capabilities: PageSeeder lists visible groups and lets a member deregister
 // themself; group details are one call per group.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{VisibleGroups: true, Leave: true, BatchGroupDetails: false, DetailConcurrency: detailConcurrency}
+	return providers.Capabilities{VisibleGroups: true, Leave: true, BatchGroupDetails: false, DetailConcurrency: detailConcurrency,
+		ListFields: listFields, DetailFields: detailFields}
 }
+
+// listFields are what the basic group representation of a memberships list
+// carries.
+var listFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldPageSeederOwner, providers.FieldPageSeederTitle,
+	providers.FieldPageSeederAccess, providers.FieldPageSeederRelatedURL,
+)
+
+// detailFields are what the extended representation of GET /groups/{group}
+// carries. PageSeeder keeps no member or topic counts, no creation date
+// and no owning member on a group.
+var detailFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldVisibility, providers.FieldJoinPolicy,
+	providers.FieldPageSeederOwner, providers.FieldPageSeederTitle, providers.FieldPageSeederAccess,
+	providers.FieldPageSeederVisibleTo, providers.FieldPageSeederTemplate, providers.FieldPageSeederEditURLs,
+	providers.FieldPageSeederCommenting, providers.FieldPageSeederModeration, providers.FieldPageSeederRegistration,
+	providers.FieldPageSeederDefaultRole, providers.FieldPageSeederDefaultNotify, providers.FieldPageSeederIndexVersion,
+	providers.FieldPageSeederDetailsType, providers.FieldPageSeederRelatedURL, providers.FieldPageSeederMessage,
+)
 
 // call sends one service request for acct and decodes the JSON answer into
 // v (nil: the body is not needed). It renews an expired token first, and on a

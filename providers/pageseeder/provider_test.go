@@ -242,7 +242,7 @@ func TestGroupsByID(t *testing.T) {
 			Details: &providers.PageSeederDetails{
 				Type: "group", Owner: "ACME", Access: "member", Common: ptr(false), VisibleTo: "public", Template: "acme", EditURLs: ptr(false),
 				Commenting: "contributor", Moderation: "none", Registration: "normal", DefaultRole: "reviewer",
-				DefaultNotify: "daily", IndexVersion: "9203", RelatedURL: "https://acme.example/info",
+				DefaultNotify: "daily", IndexVersion: "9203", DetailsType: "staff", RelatedURL: "https://acme.example/info",
 				Message: "Welcome to acme-info.",
 			},
 		}

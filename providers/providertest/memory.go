@@ -66,11 +66,12 @@ type member struct {
 }
 
 // NewMemory returns an empty Memory provider of the given kind that supports
-// leaving and batched details.
+// leaving and batched details. Its list call carries only each group's ID
+// and name, its detail call every field.
 func NewMemory(kind providers.Kind) *Memory {
 	return &Memory{
 		Platform: kind,
-		Caps:     providers.Capabilities{Leave: true, BatchGroupDetails: true, VisibleGroups: true},
+		Caps:     providers.Capabilities{Leave: true, BatchGroupDetails: true, VisibleGroups: true, DetailFields: providers.AllFields},
 		users:    map[string]providers.User{},
 		groups:   map[string]*providers.Group{},
 		members:  map[string][]*member{},

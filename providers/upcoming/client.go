@@ -142,9 +142,20 @@ func (c *Client) Kind() providers.Kind { return providers.Upcoming }
 
 // Capabilities: Upcoming can leave groups and fetch many groups' details in
 // one call; it has no "groups I could join" listing and no photo pool.
+//
+// group.getInfo answers with the element group.getMyGroups lists, so its
+// detail call carries nothing the list call does not: a group's details
+// never need loading.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Leave: true, BatchGroupDetails: true, MaxBatch: c.maxBatch}
+	return providers.Capabilities{Leave: true, BatchGroupDetails: true, MaxBatch: c.maxBatch,
+		ListFields: groupFields, DetailFields: groupFields}
 }
+
+// groupFields are what a <group/> element carries, in either call.
+var groupFields = providers.FieldsOf(
+	providers.FieldDescription, providers.FieldURL, providers.FieldMemberCount, providers.FieldTopicCount,
+	providers.FieldVisibility, providers.FieldJoinPolicy, providers.FieldCreatedAt, providers.FieldOwner,
+)
 
 // do calls one API method and returns its success envelope, or an error
 // classified into a providers kind that wraps an *APIError (or the

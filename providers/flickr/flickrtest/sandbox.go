@@ -163,7 +163,7 @@ func (s *Simulator) SeedSandbox() providers.Account {
 	s.AddMember(SandboxSoleMemberGroup, Member{UserID: SandboxUserID, Role: RoleAdmin, Joined: day(2018, time.February, 2), Photos: 6})
 
 	s.AddGroup(Group{
-		NSID: SandboxInviteOnlyGroup, Name: "Sandbox Night Owls (invitation only)", IconFarm: 4, IconServer: "3916",
+		NSID: SandboxInviteOnlyGroup, Name: "Sandbox Night Owls (invitation only)", IconFarm: 4, IconServer: "3916", PathAlias: "nightowls",
 		Description: "Night photography, by invitation.", Privacy: 2, InvitationOnly: true, EighteenPlus: true,
 		PoolModerated: true, Topics: 12, Created: day(2012, time.October, 31),
 		Roles:    Roles{Member: "Owl", Moderator: "Watcher", Admin: "Elder"},

@@ -139,7 +139,7 @@ func (s *Server) SeedSandbox() (providers.Account, error) {
 	project.Type, project.Registration = "project", ""
 	s.AddGroup(project)
 	info := group(SandboxGroup, "acme-info", "Info group of the ACME project", "public")
-	info.RelatedURL = "https://acme.example/info"
+	info.RelatedURL, info.DetailsType = "https://acme.example/info", "staff"
 	s.AddGroup(info)
 	specs := group(SandboxReviewGroup, "acme-specs", "ACME project specifications", "public")
 	specs.Access, specs.Commenting = "public", "reviewer"
