@@ -26,13 +26,6 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-func nonZero(n int) *int {
-	if n == 0 {
-		return nil
-	}
-	return &n
-}
-
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 // viewerUser is the user id on platform k, named as the viewer's linked

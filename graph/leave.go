@@ -110,7 +110,7 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPaylo
 			s.addMembership(oc, f.Selections)
 		}
 	}
-	prepareGroups(ctx, s, groups)
+	planGroups(ctx, s, groups)
 	return out, nil
 }
 

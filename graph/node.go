@@ -30,11 +30,11 @@ func (r *Resolver) resolveNode(ctx context.Context, id string) (model.Node, erro
 	}
 	switch gid.Type {
 	case typeGroup:
-		g, err := lookupGroup(ctx, gid.Provider, gid.Native)
+		g, err := groupByID(ctx, gid.Provider, gid.Native)
 		if err != nil {
 			return nil, err
 		}
-		return groupView(ctx, g), nil
+		return g, nil
 	case typeUser:
 		return viewerUser(v, gid.Provider, gid.Native), nil
 	case typeMembership:
@@ -65,18 +65,6 @@ func (r *Resolver) resolveNode(ctx context.Context, id string) (model.Node, erro
 	return nil, userError(codeBadUserInput, "unknown object type")
 }
 
-// lookupGroup loads a group, turning "absent" into a NOT_FOUND error.
-func lookupGroup(ctx context.Context, k providers.Kind, id string) (*providers.Group, error) {
-	g, err := loaders.FromContext(ctx).Group(ctx, k, id)
-	if err != nil {
-		return nil, err
-	}
-	if g == nil {
-		return nil, userError(codeNotFound, fmt.Sprintf("no %s group %q visible to you", k, truncate(id, 60)))
-	}
-	return g, nil
-}
-
 func lookupMembership(ctx context.Context, gid globalID) (*providers.Membership, error) {
 	user, group, ok := splitMembershipNative(gid.Native)
 	if !ok {
@@ -94,21 +82,6 @@ func lookupMembership(ctx context.Context, gid globalID) (*providers.Membership,
 	return nil, userError(codeNotFound, "no such membership of yours")
 }
 
-// groupView wraps g for the current field (a Group, or a Node that is
-// one) and prepares what the field's selection needs.
-func groupView(ctx context.Context, g *providers.Group) *Group {
-	v := newGroup(loaders.FromContext(ctx), g)
-	prepareGroups(ctx, groupSelectionOf(ctx, (*groupSelection).addGroup), []*Group{v})
-	return v
-}
-
-// membershipView is groupView for a membership.
-func membershipView(ctx context.Context, m *providers.Membership) *Membership {
-	v := newMembership(loaders.FromContext(ctx), m, nil)
-	prepareGroups(ctx, groupSelectionOf(ctx, (*groupSelection).addMembership), []*Group{v.group})
-	return v
-}
-
 // resolveNodes fetches every ID at once, so that group lookups share one
 // batch per platform, and keeps the input's order and length: an ID that
 // cannot be fetched is null with its own error at its index.
@@ -122,10 +95,10 @@ func (r *Resolver) resolveNodes(ctx context.Context, ids []string) ([]model.Node
 	// Every group's load starts here, in this goroutine, before any waits:
 	// they join one batch per platform however late the goroutines below
 	// get to run (the loader keeps one load per ID, so they find these).
-	l := loaders.FromContext(ctx)
+	s := groupSelectionOf(ctx, (*groupSelection).addGroup)
 	for _, id := range ids {
 		if gid, err := decodeID(id); err == nil && gid.Type == typeGroup {
-			l.LoadGroup(ctx, gid.Provider, gid.Native)
+			startGroupByID(ctx, s, gid.Provider, gid.Native)
 		}
 	}
 	out := make([]model.Node, len(ids))

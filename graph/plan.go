@@ -1,7 +1,28 @@
 package graph
 
+// This file plans every upstream read a query makes for its groups, from
+// the resolver to the loader. A resolver that returns groups (memberships,
+// visibleGroups, node, nodes, group, leaveGroup) hands them here with the
+// selection below it, and before it returns:
+//
+//  1. groupSelection collects what the selection asks of those groups,
+//     wherever it appears below the field, as domain Fields;
+//  2. needsDetails decides, for each group, from the platform's own table
+//     of which call supplies which field (Capabilities.ListFields,
+//     DetailFields, ViewerFields), whether its detail call can add
+//     anything the group's list entry lacks, and whether the caller's own
+//     copy is needed (fields that depend on who asked are not in shared
+//     details);
+//  3. planGroups asks the loaders (graph/loaders: one batch per platform
+//     per request, the shared cache first) for those groups only, and the
+//     viewer's memberships when the selection asks about them, then merges
+//     each group's list entry and detail answer into one truth (merge.go).
+//
+// The views (views.go) then only read what was planned.
+
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -11,18 +32,74 @@ import (
 	"github.com/groupgraph/groupgraph/providers"
 )
 
+// groupFieldOf maps the Group fields a list call may leave out to the
+// domain field they read.
+var groupFieldOf = map[string]providers.Field{
+	"description":   providers.FieldDescription,
+	"url":           providers.FieldURL,
+	"iconUrl":       providers.FieldIconURL,
+	"memberCount":   providers.FieldMemberCount,
+	"topicCount":    providers.FieldTopicCount,
+	"poolCount":     providers.FieldPoolCount,
+	"visibility":    providers.FieldVisibility,
+	"joinPolicy":    providers.FieldJoinPolicy,
+	"ageRestricted": providers.FieldAgeRestricted,
+	"createdAt":     providers.FieldCreatedAt,
+	"owner":         providers.FieldOwner,
+}
+
+// detailsFieldOf maps, per details type, the fields a list call may leave
+// out to the domain field they read. Upcoming's and Akana's details come
+// whole with their list calls. FlickrThrottle.remaining is collected from
+// the throttle's own selection.
+var detailsFieldOf = map[string]map[string]providers.Field{
+	"FlickrGroupDetails": {
+		"privacy":           providers.FieldFlickrPrivacy,
+		"pathAlias":         providers.FieldFlickrPathAlias,
+		"lang":              providers.FieldFlickrLang,
+		"poolModerated":     providers.FieldFlickrPoolModerated,
+		"rules":             providers.FieldFlickrRules,
+		"throttle":          providers.FieldFlickrThrottle,
+		"restrictions":      providers.FieldFlickrRestrictions,
+		"roles":             providers.FieldFlickrRoles,
+		"viewerIsMember":    providers.FieldFlickrViewerFlags,
+		"viewerIsModerator": providers.FieldFlickrViewerFlags,
+		"viewerIsAdmin":     providers.FieldFlickrViewerFlags,
+	},
+	"PageSeederGroupDetails": {
+		"owner":         providers.FieldPageSeederOwner,
+		"title":         providers.FieldPageSeederTitle,
+		"access":        providers.FieldPageSeederAccess,
+		"visibleTo":     providers.FieldPageSeederVisibleTo,
+		"template":      providers.FieldPageSeederTemplate,
+		"editUrls":      providers.FieldPageSeederEditURLs,
+		"commenting":    providers.FieldPageSeederCommenting,
+		"moderation":    providers.FieldPageSeederModeration,
+		"registration":  providers.FieldPageSeederRegistration,
+		"defaultRole":   providers.FieldPageSeederDefaultRole,
+		"defaultNotify": providers.FieldPageSeederDefaultNotify,
+		"indexVersion":  providers.FieldPageSeederIndexVersion,
+		"detailsType":   providers.FieldPageSeederDetailsType,
+		"relatedUrl":    providers.FieldPageSeederRelatedURL,
+		"message":       providers.FieldPageSeederMessage,
+	},
+}
+
 // groupSelection is what a query asks of the groups one resolver returns,
 // wherever they appear below it: the group itself, a membership's group,
 // the group of a group's viewerMembership, and so on.
 type groupSelection struct {
-	fields     map[string]bool            // Group fields
-	details    map[string]map[string]bool // details type → its fields
-	remaining  bool                       // FlickrThrottle.remaining
-	membership bool                       // viewerMembership, viewerCanLeave or a Flickr viewerIs* flag
+	fields  providers.Fields            // of Group
+	details map[string]providers.Fields // details type → its fields
+	// detailsObject: the details union itself is selected.
+	detailsObject bool
+	// membership: viewerMembership, viewerCanLeave or a Flickr flag that
+	// shared details answer from the viewer's membership.
+	membership bool
 }
 
 func newGroupSelection() *groupSelection {
-	return &groupSelection{fields: map[string]bool{}, details: map[string]map[string]bool{}}
+	return &groupSelection{details: map[string]providers.Fields{}}
 }
 
 // detailsTypes are the GroupDetails union's members with their
@@ -38,9 +115,12 @@ var detailsTypes = map[string][]string{
 // implements).
 func (s *groupSelection) addGroup(oc *graphql.OperationContext, sel ast.SelectionSet) {
 	for _, f := range graphql.CollectFields(oc, sel, groupImplementors) {
-		s.fields[f.Name] = true
+		if field, ok := groupFieldOf[f.Name]; ok {
+			s.fields |= providers.FieldsOf(field)
+		}
 		switch f.Name {
 		case "details":
+			s.detailsObject = true
 			s.addDetails(oc, f.Selections)
 		case "viewerMembership":
 			s.membership = true
@@ -54,22 +134,22 @@ func (s *groupSelection) addGroup(oc *graphql.OperationContext, sel ast.Selectio
 func (s *groupSelection) addDetails(oc *graphql.OperationContext, sel ast.SelectionSet) {
 	for typ, impl := range detailsTypes {
 		for _, f := range graphql.CollectFields(oc, sel, impl) {
-			if s.details[typ] == nil {
-				s.details[typ] = map[string]bool{}
+			if field, ok := detailsFieldOf[typ][f.Name]; ok {
+				s.details[typ] |= providers.FieldsOf(field)
 			}
-			s.details[typ][f.Name] = true
 			if typ != "FlickrGroupDetails" {
 				continue
 			}
 			switch f.Name {
 			case "admin", "viewerIsMember", "viewerIsModerator", "viewerIsAdmin":
 				// Shared details lack the caller's flags; the view derives
-				// them from the viewer's membership.
+				// them from the viewer's membership when the caller's own
+				// copy is not at hand.
 				s.membership = true
 			case "throttle":
 				for _, t := range graphql.CollectFields(oc, f.Selections, flickrThrottleImplementors) {
 					if t.Name == "remaining" {
-						s.remaining = true
+						s.details[typ] |= providers.FieldsOf(providers.FieldFlickrThrottleRemaining)
 					}
 				}
 			}
@@ -103,27 +183,51 @@ func (s *groupSelection) addConnection(oc *graphql.OperationContext, sel ast.Sel
 	}
 }
 
-// needsDetails reports whether the selection asks g for a field its
-// representation lacks.
-func (s *groupSelection) needsDetails(g *providers.Group) bool {
-	if g.Complete {
-		return false
+// wants returns the fields the selection asks of a group on platform k.
+func (s *groupSelection) wants(k providers.Kind) providers.Fields {
+	return s.fields | s.details[detailsTypeName(k)]
+}
+
+// ownNeeded reports whether the selection asks a group on the platform
+// with caps for a field only the caller's own detail answer has.
+func (s *groupSelection) ownNeeded(k providers.Kind, caps providers.Capabilities) bool {
+	return s.wants(k)&caps.ViewerFields&caps.DetailFields != 0
+}
+
+// needsDetails reports whether the platform's detail call (per caps, the
+// platform's table of which call supplies which field) can give g a field
+// the selection asks for and g's list entry lacks, and whether it must be
+// the caller's own answer.
+func (s *groupSelection) needsDetails(g *Group, caps providers.Capabilities) (need, own bool) {
+	if g.loaded {
+		return false, false
 	}
-	for f := range s.fields {
-		if missing := groupNeeds[f]; missing != nil && missing(g) {
-			return true
+	k := g.rep.Provider
+	worth := caps.DetailOnly()
+	for f := range fieldsIn(s.wants(k) & worth) {
+		if !present(g.rep, f) {
+			need = true
+			own = own || caps.ViewerFields.Has(f)
 		}
 	}
-	if !s.fields["details"] {
-		return false
+	if s.detailsObject && g.rep.Details == nil && caps.DetailFields != 0 {
+		need = true
 	}
-	typ := detailsTypeName(g.Provider)
-	for f := range s.details[typ] {
-		if missing := detailsNeeds[typ][f]; missing != nil && missing(g) {
-			return true
+	return need, own
+}
+
+// fieldsIn yields the fields of s.
+func fieldsIn(s providers.Fields) func(func(providers.Field) bool) {
+	return func(yield func(providers.Field) bool) {
+		for f := providers.Field(0); s != 0; f++ {
+			if s.Has(f) {
+				s = s.Without(providers.FieldsOf(f))
+				if !yield(f) {
+					return
+				}
+			}
 		}
 	}
-	return typ == "FlickrGroupDetails" && s.remaining && remainingMissing(g)
 }
 
 func detailsTypeName(k providers.Kind) string {
@@ -140,25 +244,54 @@ func detailsTypeName(k providers.Kind) string {
 	return ""
 }
 
-// prepareGroups loads what the selection needs of gs that their
-// representations lack: one detail batch per platform for the groups
-// missing a selected field, and the viewer's memberships on each platform
-// when the selection asks about them. Failures are kept on each group and
-// reported by the fields that needed the data, so the rest of the answer
-// stands.
-func prepareGroups(ctx context.Context, s *groupSelection, gs []*Group) {
+// capabilitiesOf returns platform k's table, the zero value when it is not
+// configured (no call can be made there).
+func capabilitiesOf(l *loaders.Loaders, k providers.Kind) providers.Capabilities {
+	p, ok := l.Registry().Provider(k)
+	if !ok {
+		return providers.Capabilities{}
+	}
+	return p.Capabilities()
+}
+
+// planGroups loads what the selection needs of gs that their list entries
+// lack and a detail call can give: one detail batch per platform, and the
+// viewer's memberships on each platform when the selection asks about
+// them. Failures are kept on each group and reported by the fields that
+// needed the data, so the rest of the answer stands.
+func planGroups(ctx context.Context, s *groupSelection, gs []*Group) {
 	if len(gs) == 0 {
 		return
 	}
 	l := loaders.FromContext(ctx)
 	var wg sync.WaitGroup
 	if s.membership {
-		prepareMemberships(ctx, l, gs, &wg)
+		planMemberships(ctx, l, gs, &wg)
 	}
-	need := map[providers.Kind][]*Group{}
+	type need struct {
+		shared []*Group
+		own    []*Group
+	}
+	needs := map[providers.Kind]*need{}
+	caps := map[providers.Kind]providers.Capabilities{}
 	for _, g := range gs {
-		if !g.loaded && s.needsDetails(g.rep) {
-			need[g.rep.Provider] = append(need[g.rep.Provider], g)
+		k := g.rep.Provider
+		c, ok := caps[k]
+		if !ok {
+			c = capabilitiesOf(l, k)
+			caps[k] = c
+		}
+		want, own := s.needsDetails(g, c)
+		if !want {
+			continue
+		}
+		if needs[k] == nil {
+			needs[k] = &need{}
+		}
+		if own {
+			needs[k].own = append(needs[k].own, g)
+		} else {
+			needs[k].shared = append(needs[k].shared, g)
 		}
 	}
 	type pending struct {
@@ -166,33 +299,35 @@ func prepareGroups(ctx context.Context, s *groupSelection, gs []*Group) {
 		wait func() (*providers.Group, error)
 	}
 	var loads []pending
-	for k, groups := range need {
+	for k, n := range needs {
 		// The shared cache first: a group found there needs no batch, so a
 		// warm query does not wait out the loader's batching window.
-		ids := make([]string, len(groups))
-		for i, g := range groups {
+		ids := make([]string, len(n.shared))
+		for i, g := range n.shared {
 			ids[i] = g.rep.ID
 		}
 		cached := l.CachedGroups(ctx, k, ids)
-		for _, g := range groups {
+		for _, g := range n.shared {
 			if full := cached[g.rep.ID]; full != nil {
-				g.full, g.loaded = full, true
+				g.setDetail(full, nil)
 				continue
 			}
 			loads = append(loads, pending{g, l.LoadGroup(ctx, k, g.rep.ID)})
 		}
+		for _, g := range n.own {
+			loads = append(loads, pending{g, l.LoadOwnGroup(ctx, k, g.rep.ID)})
+		}
 	}
 	for _, p := range loads {
-		p.g.full, p.g.err = p.wait()
-		p.g.loaded = true
+		p.g.setDetail(p.wait())
 	}
 	wg.Wait()
 }
 
-// prepareMemberships attaches the viewer's membership to each group,
+// planMemberships attaches the viewer's membership to each group,
 // fetching the viewer's memberships of each platform not yet known in
 // parallel (wg waits for them).
-func prepareMemberships(ctx context.Context, l *loaders.Loaders, gs []*Group, wg *sync.WaitGroup) {
+func planMemberships(ctx context.Context, l *loaders.Loaders, gs []*Group, wg *sync.WaitGroup) {
 	byKind := map[providers.Kind][]*Group{}
 	for _, g := range gs {
 		if !g.membershipLoaded {
@@ -211,10 +346,7 @@ func prepareMemberships(ctx context.Context, l *loaders.Loaders, gs []*Group, wg
 				}
 			}
 			for _, g := range groups {
-				g.membershipLoaded, g.membershipErr = true, err
-				if m := index[g.rep.ID]; m != nil {
-					g.membership = newMembership(l, m, g)
-				}
+				g.setMembership(index[g.rep.ID], err)
 			}
 		}
 		switch {
@@ -257,4 +389,43 @@ func connectionOf(item func(*groupSelection, *graphql.OperationContext, ast.Sele
 	return func(s *groupSelection, oc *graphql.OperationContext, sel ast.SelectionSet) {
 		s.addConnection(oc, sel, item)
 	}
+}
+
+// startGroupByID starts loading group id on platform k for a field whose
+// selection is s, and returns at once with a function that waits for it:
+// the caller's own copy when s asks for a field only that has, otherwise
+// the shared one (from the cache or batched with the request's other
+// lookups). A caller that starts every lookup before it waits for any gets
+// one batch per platform.
+func startGroupByID(ctx context.Context, s *groupSelection, k providers.Kind, id string) func() (*providers.Group, error) {
+	l := loaders.FromContext(ctx)
+	if s.ownNeeded(k, capabilitiesOf(l, k)) {
+		return l.LoadOwnGroup(ctx, k, id)
+	}
+	return l.LoadGroup(ctx, k, id)
+}
+
+// groupByID returns the view of group id on platform k for the current
+// field (a Group, or a Node that is one), planned for its selection; a
+// group the platform says does not exist is a NOT_FOUND error.
+func groupByID(ctx context.Context, k providers.Kind, id string) (*Group, error) {
+	s := groupSelectionOf(ctx, (*groupSelection).addGroup)
+	g, err := startGroupByID(ctx, s, k, id)()
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, userError(codeNotFound, fmt.Sprintf("no %s group %q visible to you", k, truncate(id, 60)))
+	}
+	v := newGroup(loaders.FromContext(ctx), g)
+	planGroups(ctx, s, []*Group{v})
+	return v, nil
+}
+
+// membershipView is the view of m for the current field (a Membership, or
+// a Node that is one), planned for its selection.
+func membershipView(ctx context.Context, m *providers.Membership) *Membership {
+	v := newMembership(loaders.FromContext(ctx), m, nil)
+	planGroups(ctx, groupSelectionOf(ctx, (*groupSelection).addMembership), []*Group{v.group})
+	return v
 }

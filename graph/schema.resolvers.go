@@ -40,11 +40,7 @@ func (r *queryResolver) Group(ctx context.Context, provider providers.Kind, prov
 	if _, err := viewerFrom(ctx); err != nil {
 		return nil, err
 	}
-	g, err := lookupGroup(ctx, provider, providerID)
-	if err != nil {
-		return nil, err
-	}
-	return groupView(ctx, g), nil
+	return groupByID(ctx, provider, providerID)
 }
 
 func (r *queryResolver) Providers(ctx context.Context) ([]*model.ProviderInfo, error) {

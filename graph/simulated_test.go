@@ -8,9 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/groupgraph/groupgraph/graph"
 	"github.com/groupgraph/groupgraph/internal/auth"
@@ -142,7 +146,9 @@ func newSimulated(t *testing.T, opts simulatedOptions) *simulated {
 		ps = append(ps, resilience.Wrap(p, resilience.Options{DisableCache: !opts.cache, MaxAttempts: 1}))
 	}
 	s.reg = providers.NewRegistry(ps...)
-	h := graph.NewHandler(graph.HandlerConfig{Registry: s.reg, LoaderWait: 20 * time.Millisecond})
+	// Every lookup of a memberships page registers from one goroutine, so a
+	// short window splits no batch.
+	h := graph.NewHandler(graph.HandlerConfig{Registry: s.reg, LoaderWait: 5 * time.Millisecond})
 	s.handler = auth.Middleware(auth.NewStatic(map[string]*providers.Viewer{token: s.viewer}), h)
 	return s
 }
@@ -165,4 +171,392 @@ func (s *simulated) post(query string, vars map[string]any) (response, int, map[
 	}
 	n, by := s.calls.total()
 	return r, n, by
+}
+
+// fieldCase is one field of Group or of its details that a query can ask
+// for: how to select it and the domain field it reads (none for fields
+// every list entry has).
+type fieldCase struct {
+	name      string // for test names: "memberCount", "FlickrGroupDetails.rules"
+	selection string // below group
+	field     *providers.Field
+	kind      providers.Kind // the platform whose details it belongs to; "" for Group's own
+}
+
+// groupFieldCases generates a case for every field of Group, and of each
+// details type, from the schema.
+func groupFieldCases(t *testing.T) []fieldCase {
+	t.Helper()
+	s := schema()
+	domain := map[string]providers.Field{
+		"description": providers.FieldDescription, "url": providers.FieldURL, "iconUrl": providers.FieldIconURL,
+		"memberCount": providers.FieldMemberCount, "topicCount": providers.FieldTopicCount, "poolCount": providers.FieldPoolCount,
+		"visibility": providers.FieldVisibility, "joinPolicy": providers.FieldJoinPolicy, "ageRestricted": providers.FieldAgeRestricted,
+		"createdAt": providers.FieldCreatedAt, "owner": providers.FieldOwner,
+
+		"FlickrGroupDetails.privacy": providers.FieldFlickrPrivacy, "FlickrGroupDetails.pathAlias": providers.FieldFlickrPathAlias,
+		"FlickrGroupDetails.lang": providers.FieldFlickrLang, "FlickrGroupDetails.poolModerated": providers.FieldFlickrPoolModerated,
+		"FlickrGroupDetails.rules": providers.FieldFlickrRules, "FlickrGroupDetails.throttle": providers.FieldFlickrThrottle,
+		"FlickrGroupDetails.restrictions": providers.FieldFlickrRestrictions, "FlickrGroupDetails.roles": providers.FieldFlickrRoles,
+		"FlickrGroupDetails.viewerIsMember": providers.FieldFlickrViewerFlags, "FlickrGroupDetails.viewerIsModerator": providers.FieldFlickrViewerFlags,
+		"FlickrGroupDetails.viewerIsAdmin": providers.FieldFlickrViewerFlags,
+
+		"PageSeederGroupDetails.owner": providers.FieldPageSeederOwner, "PageSeederGroupDetails.title": providers.FieldPageSeederTitle,
+		"PageSeederGroupDetails.access": providers.FieldPageSeederAccess, "PageSeederGroupDetails.visibleTo": providers.FieldPageSeederVisibleTo,
+		"PageSeederGroupDetails.template": providers.FieldPageSeederTemplate, "PageSeederGroupDetails.editUrls": providers.FieldPageSeederEditURLs,
+		"PageSeederGroupDetails.commenting": providers.FieldPageSeederCommenting, "PageSeederGroupDetails.moderation": providers.FieldPageSeederModeration,
+		"PageSeederGroupDetails.registration": providers.FieldPageSeederRegistration, "PageSeederGroupDetails.defaultRole": providers.FieldPageSeederDefaultRole,
+		"PageSeederGroupDetails.defaultNotify": providers.FieldPageSeederDefaultNotify, "PageSeederGroupDetails.indexVersion": providers.FieldPageSeederIndexVersion,
+		"PageSeederGroupDetails.detailsType": providers.FieldPageSeederDetailsType, "PageSeederGroupDetails.relatedUrl": providers.FieldPageSeederRelatedURL,
+		"PageSeederGroupDetails.message": providers.FieldPageSeederMessage,
+	}
+	kindOf := map[string]providers.Kind{"FlickrGroupDetails": providers.Flickr, "UpcomingGroupDetails": providers.Upcoming,
+		"PageSeederGroupDetails": providers.PageSeeder, "AkanaGroupDetails": providers.Akana}
+	var out []fieldCase
+	add := func(name, sel string, kind providers.Kind) {
+		c := fieldCase{name: name, selection: sel, kind: kind}
+		if f, ok := domain[name]; ok {
+			c.field = &f
+		}
+		out = append(out, c)
+	}
+	for _, f := range s.Types["Group"].Fields {
+		switch f.Name {
+		case "viewerMembership", "viewerCanLeave":
+			continue // the membership's own fields: see the membership cases
+		case "details":
+			add("details", "details { __typename }", "")
+			for _, typ := range s.GetPossibleTypes(s.Types["GroupDetails"]) {
+				for _, df := range typ.Fields {
+					sel := df.Name
+					switch {
+					case typ.Name == "FlickrGroupDetails" && df.Name == "throttle":
+						sel += " { count mode }" // remaining is a field of its own, below
+					case s.Types[df.Type.Name()].Kind == ast.Object:
+						sel += " " + everyField(s, df.Type.Name())
+					}
+					add(typ.Name+"."+df.Name, "details { ... on "+typ.Name+" { "+sel+" } }", kindOf[typ.Name])
+				}
+			}
+			// The caller's remaining allowance is its own field.
+			add("FlickrGroupDetails.throttle.remaining", "details { ... on FlickrGroupDetails { throttle { remaining } } }", providers.Flickr)
+			continue
+		}
+		sel := f.Name
+		if k := s.Types[f.Type.Name()].Kind; k == ast.Object {
+			sel += " { id }"
+		}
+		add(f.Name, sel, "")
+	}
+	for i := range out {
+		if out[i].name == "FlickrGroupDetails.throttle.remaining" {
+			f := providers.FieldFlickrThrottleRemaining
+			out[i].field = &f
+		}
+	}
+	return out
+}
+
+// has is the test's own reading of whether a group carries field f, kept
+// apart from the views' so that the two check each other.
+func has(g *providers.Group, f providers.Field) bool {
+	fd, _ := g.Details.(*providers.FlickrDetails)
+	pd, _ := g.Details.(*providers.PageSeederDetails)
+	switch f {
+	case providers.FieldDescription:
+		return g.Description != nil
+	case providers.FieldURL:
+		return g.URL != nil
+	case providers.FieldIconURL:
+		return g.IconURL != nil
+	case providers.FieldMemberCount:
+		return g.MemberCount != nil
+	case providers.FieldTopicCount:
+		return g.TopicCount != nil
+	case providers.FieldPoolCount:
+		return g.PoolCount != nil
+	case providers.FieldVisibility:
+		return g.Visibility != providers.VisibilityUnknown
+	case providers.FieldJoinPolicy:
+		return g.JoinPolicy != providers.JoinUnknown
+	case providers.FieldAgeRestricted:
+		return g.AgeRestricted != nil
+	case providers.FieldCreatedAt:
+		return g.CreatedAt != nil
+	case providers.FieldOwner:
+		return g.OwnerID != nil
+	}
+	if fd != nil {
+		switch f {
+		case providers.FieldFlickrPrivacy:
+			return fd.Privacy != nil
+		case providers.FieldFlickrPathAlias:
+			return fd.PathAlias != ""
+		case providers.FieldFlickrLang:
+			return fd.Lang != ""
+		case providers.FieldFlickrPoolModerated:
+			return fd.PoolModerated != nil
+		case providers.FieldFlickrRules:
+			return fd.Rules != nil
+		case providers.FieldFlickrThrottle:
+			return fd.Throttle != nil
+		case providers.FieldFlickrThrottleRemaining:
+			return fd.Throttle != nil && fd.Throttle.Remaining != nil
+		case providers.FieldFlickrRestrictions:
+			return fd.Restrictions != nil
+		case providers.FieldFlickrRoles:
+			return fd.Roles != nil
+		case providers.FieldFlickrViewerFlags:
+			return fd.ViewerIsMember != nil && fd.ViewerIsModerator != nil && fd.ViewerIsAdmin != nil
+		}
+	}
+	if pd != nil {
+		for field, v := range map[providers.Field]string{
+			providers.FieldPageSeederOwner: pd.Owner, providers.FieldPageSeederTitle: pd.Title, providers.FieldPageSeederAccess: pd.Access,
+			providers.FieldPageSeederVisibleTo: pd.VisibleTo, providers.FieldPageSeederTemplate: pd.Template,
+			providers.FieldPageSeederCommenting: pd.Commenting, providers.FieldPageSeederModeration: pd.Moderation,
+			providers.FieldPageSeederRegistration: pd.Registration, providers.FieldPageSeederDefaultRole: pd.DefaultRole,
+			providers.FieldPageSeederDefaultNotify: pd.DefaultNotify, providers.FieldPageSeederIndexVersion: pd.IndexVersion,
+			providers.FieldPageSeederDetailsType: pd.DetailsType, providers.FieldPageSeederRelatedURL: pd.RelatedURL,
+			providers.FieldPageSeederMessage: pd.Message,
+		} {
+			if f == field {
+				return v != ""
+			}
+		}
+		if f == providers.FieldPageSeederEditURLs {
+			return pd.EditURLs != nil
+		}
+	}
+	return false
+}
+
+// sandboxGroups is what each platform's calls answer for the viewer's
+// groups, asked directly: the list entries and the detail answers.
+type sandboxGroups struct {
+	list   map[providers.Kind][]*providers.Group
+	detail map[providers.Kind]map[string]*providers.Group
+}
+
+func (s *simulated) groups() sandboxGroups {
+	s.t.Helper()
+	out := sandboxGroups{list: map[providers.Kind][]*providers.Group{}, detail: map[providers.Kind]map[string]*providers.Group{}}
+	ctx := s.t.Context()
+	for _, a := range s.viewer.Accounts {
+		p, _ := s.reg.Provider(a.Provider)
+		ms, err := p.Memberships(ctx, a)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		var ids []string
+		for i := range ms {
+			out.list[a.Provider] = append(out.list[a.Provider], &ms[i].Group)
+			ids = append(ids, ms[i].Group.ID)
+		}
+		d, err := p.GroupsByID(ctx, a, ids)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		out.detail[a.Provider] = d
+	}
+	return out
+}
+
+// minimumCalls is the fewest upstream calls a memberships query asking for
+// fields of every group needs, by the platforms' tables: one list call per
+// platform, and a detail call for each group (or one batch per platform
+// with a batch call) whose list entry lacks a field the detail call can
+// give and the list call cannot.
+func (sg sandboxGroups) minimumCalls(reg *providers.Registry, fields providers.Fields) int {
+	n := 0
+	for k, gs := range sg.list {
+		n++ // the list call
+		p, _ := reg.Provider(k)
+		caps := p.Capabilities()
+		worth := fields & caps.DetailFields &^ caps.ListFields
+		need := 0
+		for _, g := range gs {
+			for f := providers.Field(0); f < 64; f++ {
+				if worth.Has(f) && !has(g, f) {
+					need++
+					break
+				}
+			}
+		}
+		switch {
+		case need == 0:
+		case caps.BatchGroupDetails:
+			size := caps.MaxBatch
+			if size == 0 {
+				size = need
+			}
+			n += (need + size - 1) / size
+		default:
+			n += need
+		}
+	}
+	return n
+}
+
+func TestThePlatformsTablesSayWhatTheirCallsSupply(t *testing.T) {
+	s := newSimulated(t, simulatedOptions{})
+	sg := s.groups()
+	for _, k := range providers.Kinds {
+		p, _ := s.reg.Provider(k)
+		caps := p.Capabilities()
+		for f := providers.Field(0); providers.AllFields.Has(f); f++ {
+			inList, inDetail := false, false
+			for _, g := range sg.list[k] {
+				inList = inList || has(g, f)
+			}
+			for _, g := range sg.detail[k] {
+				inDetail = inDetail || has(g, f)
+			}
+			if inList && !caps.ListFields.Has(f) {
+				t.Errorf("%s: the list call supplies field %d, which its table does not name", k, f)
+			}
+			if inDetail && !caps.DetailFields.Has(f) {
+				t.Errorf("%s: the detail call supplies field %d, which its table does not name", k, f)
+			}
+			if caps.DetailOnly().Has(f) && !inDetail {
+				t.Errorf("%s: the table says the detail call supplies field %d, and the simulator's answers never carry it", k, f)
+			}
+		}
+	}
+}
+
+func TestEveryFieldCombinationCostsTheMinimumUpstreamCalls(t *testing.T) {
+	s := newSimulated(t, simulatedOptions{})
+	sg := s.groups()
+	cases := groupFieldCases(t)
+	run := func(t *testing.T, cs ...fieldCase) {
+		t.Helper()
+		var sel []string
+		var fields providers.Fields
+		for _, c := range cs {
+			sel = append(sel, c.selection)
+			if c.field != nil {
+				fields |= providers.FieldsOf(*c.field)
+			}
+		}
+		// The default page holds every sandbox membership.
+		q := `{ viewer { memberships { totalCount nodes { group { name ` + strings.Join(sel, " ") + ` } } } } }`
+		r, n, by := s.post(q, nil)
+		r.mustSucceed(t)
+		if want := sg.minimumCalls(s.reg, fields); n != want {
+			t.Errorf("%s: %d upstream calls, want %d: %v", q, n, want, by)
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name+" alone", func(t *testing.T) { run(t, c) })
+	}
+	// Pairs of Group's own fields, which every platform's table answers
+	// for, and each details field beside a Group field some lists lack:
+	// a group needs its detail call when any of its fields does.
+	var memberCount fieldCase
+	for _, c := range cases {
+		if c.name == "memberCount" {
+			memberCount = c
+		}
+	}
+	for i, a := range cases {
+		if a.field == nil {
+			continue // a list field adds nothing to a combination
+		}
+		if a.kind != "" {
+			t.Run(a.name+" with memberCount", func(t *testing.T) { run(t, a, memberCount) })
+			continue
+		}
+		for _, b := range cases[i+1:] {
+			if b.field != nil && b.kind == "" {
+				t.Run(a.name+" with "+b.name, func(t *testing.T) { run(t, a, b) })
+			}
+		}
+	}
+	t.Run("every field at once", func(t *testing.T) { run(t, cases...) })
+
+	// A membership's own fields, and the group's view of the membership,
+	// come with the list calls.
+	sch := schema()
+	for _, f := range sch.Types["Membership"].Fields {
+		sel := f.Name
+		switch {
+		case f.Name == "group":
+			sel = "group { viewerCanLeave viewerMembership { id role status viewerCanLeave } }"
+		case sch.Types[f.Type.Name()].Kind == ast.Object:
+			sel += " " + everyField(sch, f.Type.Name())
+		}
+		t.Run("Membership."+f.Name, func(t *testing.T) {
+			q := `{ viewer { memberships { nodes { ` + sel + ` } } } }`
+			r, n, by := s.post(q, nil)
+			r.mustSucceed(t)
+			if want := sg.minimumCalls(s.reg, 0); n != want {
+				t.Errorf("%s: %d upstream calls, want %d: %v", q, n, want, by)
+			}
+		})
+	}
+}
+
+func TestEveryFieldAnswersTheSameColdAndWarm(t *testing.T) {
+	s := newSimulated(t, simulatedOptions{cache: true})
+	q := `{ viewer { memberships { nodes ` + everyField(schema(), "Membership") + ` } } }`
+	cold, coldCalls, _ := s.post(q, nil)
+	cold.mustSucceed(t)
+	warm, warmCalls, by := s.post(q, nil)
+	warm.mustSucceed(t)
+	if diff := cmp.Diff(decodeAny(t, cold.Data), decodeAny(t, warm.Data)); diff != "" {
+		t.Errorf("the warm answer differs from the cold one (-cold +warm):\n%s", diff)
+	}
+	if warmCalls >= coldCalls {
+		t.Errorf("warm: %d upstream calls, cold %d: the shared cache served nothing (%v)", warmCalls, coldCalls, by)
+	}
+}
+
+func TestAGroupRefetchedByIDAgreesWithTheList(t *testing.T) {
+	s := newSimulated(t, simulatedOptions{})
+	group := everyField(schema(), "Group")
+	var ids struct {
+		Viewer struct {
+			Memberships struct {
+				Nodes []struct{ Group struct{ ID string } }
+			}
+		}
+	}
+	r, _, _ := s.post(`{ viewer { memberships { nodes { group { id } } } } }`, nil)
+	r.mustSucceed(t).decode(t, &ids)
+	for _, n := range ids.Viewer.Memberships.Nodes {
+		id := n.Group.ID
+		t.Run(id, func(t *testing.T) {
+			q := `query($id: ID!) { viewer { memberships { nodes { group ` + group + ` } } } node(id: $id) { ... on Group ` + group + ` } }`
+			r, _, _ := s.post(q, map[string]any{"id": id})
+			r.mustSucceed(t)
+			var d struct {
+				Viewer struct {
+					Memberships struct {
+						Nodes []struct{ Group map[string]any }
+					}
+				}
+				Node map[string]any
+			}
+			r.decode(t, &d)
+			for _, m := range d.Viewer.Memberships.Nodes {
+				if m.Group["id"] == id {
+					if diff := cmp.Diff(m.Group, d.Node); diff != "" {
+						t.Errorf("node(id:) differs from the list (-list +node):\n%s", diff)
+					}
+					return
+				}
+			}
+			t.Fatalf("group %s is not in the list", id)
+		})
+	}
+}
+
+func decodeAny(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -84,7 +84,7 @@ func membershipsConnection(ctx context.Context, a pageArgs, filter *model.Member
 		groups = append(groups, m.group)
 	}
 	conn.PageInfo = pageInfo(w, conn.Edges, (*MembershipEdge).Cursor)
-	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addMembership)), groups)
+	planGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addMembership)), groups)
 	return conn, nil
 }
 
@@ -200,7 +200,7 @@ func visibleGroupsConnection(ctx context.Context, a pageArgs, only []providers.K
 		conn.Nodes = append(conn.Nodes, g)
 	}
 	conn.PageInfo = pageInfo(w, conn.Edges, (*GroupEdge).Cursor)
-	prepareGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addGroup)), conn.Nodes)
+	planGroups(ctx, groupSelectionOf(ctx, connectionOf((*groupSelection).addGroup)), conn.Nodes)
 	return conn, nil
 }
 

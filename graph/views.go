@@ -11,35 +11,78 @@ import (
 
 // The GraphQL Group and Membership types bind to the views below rather
 // than to the domain types. A view carries everything its fields need, and
-// prepareGroups settles that before a resolver returns it: the platform's
-// details when the selection asks for a field the list call left out, and
-// the viewer's membership when the selection asks about it. Every field of a
-// view is then a plain read, which gqlgen runs inline; a field that loaded
-// lazily would cost a goroutine per field per group, and the merged
-// memberships query selects thousands of them.
+// the planner (plan.go) settles that before a resolver returns it: the
+// platform's details when the selection asks for a field the list call left
+// out and the detail call can give, and the viewer's membership when the
+// selection asks about it. Every field of a view is then a plain read,
+// which gqlgen runs inline; a field that loaded lazily would cost a
+// goroutine per field per group, and the merged memberships query selects
+// thousands of them.
 
-// errNotPrepared reports a field the selection analysis did not foresee. It
-// is a bug, so it is an INTERNAL_SERVER_ERROR, not a silent null.
+// errNotPrepared reports a field the planner did not foresee. It is a bug,
+// so it is an INTERNAL_SERVER_ERROR, not a silent null.
 var errNotPrepared = errors.New("graph: a group field was read before its data was loaded")
 
-// Group is a group as the API serves it.
+// Group is a group as the API serves it: one truth per request, made of
+// what the platform's list call said of it and, where that is silent, what
+// its detail call said.
 type Group struct {
 	rep *providers.Group // the representation the group came with
 	req *loaders.Loaders
 
-	// Set by prepareGroups when the selection needs the details.
+	list   *providers.Group // the list call's entry, when the request has it
+	detail *providers.Group // the detail call's answer; nil when not asked or the group is gone
+	truth  *providers.Group // list and detail merged (merge.go)
+
+	// Set by the planner when the selection needs the details.
 	loaded bool
-	full   *providers.Group // nil when the platform no longer has the group
 	err    error
 
-	// Set by prepareGroups when the selection needs the viewer's membership.
+	// Set by the planner when the selection needs the viewer's membership.
 	membershipLoaded bool
 	membership       *Membership
 	membershipErr    error
 }
 
 func newGroup(req *loaders.Loaders, rep *providers.Group) *Group {
-	return &Group{rep: rep, req: req}
+	g := &Group{rep: rep, req: req, truth: rep}
+	if rep.Complete {
+		g.detail, g.loaded = rep, true
+	} else {
+		g.list = rep
+	}
+	return g
+}
+
+// setDetail records the detail call's answer (nil: the platform no longer
+// has the group) or its failure.
+func (g *Group) setDetail(full *providers.Group, err error) {
+	g.loaded, g.err = true, err
+	if full != nil {
+		g.detail = full
+	}
+	g.truth = mergeGroups(g.list, g.detail)
+}
+
+// setList records the list call's entry for a group that came from a
+// detail call, so that what the list said stands beside it.
+func (g *Group) setList(entry *providers.Group) {
+	if g.list != nil || entry == nil {
+		return
+	}
+	g.list = entry
+	g.truth = mergeGroups(g.list, g.detail)
+}
+
+// setMembership records the viewer's membership of the group (nil: none)
+// or why it could not be listed. The membership's group is the list call's
+// entry for the group.
+func (g *Group) setMembership(m *providers.Membership, err error) {
+	g.membershipLoaded, g.membershipErr = true, err
+	if m != nil {
+		g.membership = newMembership(g.req, m, g)
+		g.setList(&m.Group)
+	}
 }
 
 // IsNode marks the type as a Node.
@@ -55,84 +98,62 @@ func (g *Group) Provider() providers.Kind { return g.rep.Provider }
 func (g *Group) ProviderID() string { return g.rep.ID }
 
 // Name is the group's name.
-func (g *Group) Name() string { return g.rep.Name }
+func (g *Group) Name() string { return g.truth.Name }
 
-// A groupPick reads one field from a group's representation; nil means the
-// representation does not have it.
-type groupPick[T any] func(*providers.Group) *T
+// A pick reads one field of a group; nil means the group does not have
+// it. field names it in the platforms' tables of which call supplies what.
+type pick[T any] struct {
+	field providers.Field
+	get   func(*providers.Group) *T
+}
+
+func (p pick[T]) present(g *providers.Group) bool { return p.get(g) != nil }
 
 var (
-	pickDescription   groupPick[string]               = func(g *providers.Group) *string { return g.Description }
-	pickURL           groupPick[string]               = func(g *providers.Group) *string { return g.URL }
-	pickIconURL       groupPick[string]               = func(g *providers.Group) *string { return g.IconURL }
-	pickMemberCount   groupPick[int]                  = func(g *providers.Group) *int { return g.MemberCount }
-	pickTopicCount    groupPick[int]                  = func(g *providers.Group) *int { return g.TopicCount }
-	pickPoolCount     groupPick[int]                  = func(g *providers.Group) *int { return g.PoolCount }
-	pickAgeRestricted groupPick[bool]                 = func(g *providers.Group) *bool { return g.AgeRestricted }
-	pickCreatedAt     groupPick[time.Time]            = func(g *providers.Group) *time.Time { return g.CreatedAt }
-	pickOwnerID       groupPick[string]               = func(g *providers.Group) *string { return g.OwnerID }
-	pickVisibility    groupPick[providers.Visibility] = func(g *providers.Group) *providers.Visibility {
+	pickDescription   = pick[string]{providers.FieldDescription, func(g *providers.Group) *string { return g.Description }}
+	pickURL           = pick[string]{providers.FieldURL, func(g *providers.Group) *string { return g.URL }}
+	pickIconURL       = pick[string]{providers.FieldIconURL, func(g *providers.Group) *string { return g.IconURL }}
+	pickMemberCount   = pick[int]{providers.FieldMemberCount, func(g *providers.Group) *int { return g.MemberCount }}
+	pickTopicCount    = pick[int]{providers.FieldTopicCount, func(g *providers.Group) *int { return g.TopicCount }}
+	pickPoolCount     = pick[int]{providers.FieldPoolCount, func(g *providers.Group) *int { return g.PoolCount }}
+	pickAgeRestricted = pick[bool]{providers.FieldAgeRestricted, func(g *providers.Group) *bool { return g.AgeRestricted }}
+	pickCreatedAt     = pick[time.Time]{providers.FieldCreatedAt, func(g *providers.Group) *time.Time { return g.CreatedAt }}
+	pickOwnerID       = pick[string]{providers.FieldOwner, func(g *providers.Group) *string { return g.OwnerID }}
+	pickVisibility    = pick[providers.Visibility]{providers.FieldVisibility, func(g *providers.Group) *providers.Visibility {
 		if g.Visibility == providers.VisibilityUnknown {
 			return nil
 		}
 		v := g.Visibility
 		return &v
-	}
-	pickJoinPolicy groupPick[providers.JoinPolicy] = func(g *providers.Group) *providers.JoinPolicy {
+	}}
+	pickJoinPolicy = pick[providers.JoinPolicy]{providers.FieldJoinPolicy, func(g *providers.Group) *providers.JoinPolicy {
 		if g.JoinPolicy == providers.JoinUnknown {
 			return nil
 		}
 		p := g.JoinPolicy
 		return &p
-	}
+	}}
 )
 
-// missing reports whether the representation lacks the field, so that the
-// details must be loaded when the field is selected.
-func (p groupPick[T]) missing(g *providers.Group) bool { return !g.Complete && p(g) == nil }
-
-// groupNeeds maps each Group field backed by the platform's details to
-// whether a representation lacks it. prepareGroups and the field methods
-// below use the same picks, so a group is loaded exactly when a method
-// would otherwise have nothing to return.
-var groupNeeds = map[string]func(*providers.Group) bool{
-	"description":   pickDescription.missing,
-	"url":           pickURL.missing,
-	"iconUrl":       pickIconURL.missing,
-	"memberCount":   pickMemberCount.missing,
-	"topicCount":    pickTopicCount.missing,
-	"poolCount":     pickPoolCount.missing,
-	"ageRestricted": pickAgeRestricted.missing,
-	"createdAt":     pickCreatedAt.missing,
-	"owner":         pickOwnerID.missing,
-	"visibility":    pickVisibility.missing,
-	"joinPolicy":    pickJoinPolicy.missing,
-	"details":       func(g *providers.Group) bool { return !g.Complete && g.Details == nil },
-}
-
-// value returns pick's field: from the representation when it has it,
-// otherwise from the loaded details.
-func value[T any](g *Group, pick groupPick[T]) (*T, error) {
-	if v := pick(g.rep); v != nil || g.rep.Complete {
+// value returns pick's field of the group's one truth, or why it has none.
+func value[T any](g *Group, p pick[T]) (*T, error) {
+	if v := p.get(g.truth); v != nil {
 		return v, nil
 	}
-	full, err := g.complete()
-	if err != nil || full == nil {
-		return nil, err
-	}
-	return pick(full), nil
+	return nil, g.whyMissing(p.field)
 }
 
-// complete returns the complete group (nil when the platform no longer has
-// it), or why it could not be loaded.
-func (g *Group) complete() (*providers.Group, error) {
-	switch {
-	case g.rep.Complete:
-		return g.rep, nil
-	case !g.loaded:
-		return nil, errNotPrepared
+// whyMissing says why the group has no value for f: nil when the platform
+// gave none, the detail call's failure when f was to come from it, or
+// errNotPrepared when it was to and was not asked.
+func (g *Group) whyMissing(f providers.Field) error {
+	if g.list == nil || !capabilitiesOf(g.req, g.rep.Provider).DetailOnly().Has(f) {
+		return nil
 	}
-	return g.full, g.err
+	if !g.loaded {
+		return errNotPrepared
+	}
+	return g.err
 }
 
 // Description is the group's description.
@@ -178,18 +199,9 @@ func (g *Group) Owner() (*model.User, error) {
 	return viewerUser(v, g.rep.Provider, *id), nil
 }
 
-// Details are the platform's own fields. When the list call returned none
-// they come from the loaded group.
+// Details are the platform's own fields.
 func (g *Group) Details() (model.GroupDetails, error) {
-	d := g.rep.Details
-	if d == nil && !g.rep.Complete {
-		full, err := g.complete()
-		if err != nil || full == nil {
-			return nil, err
-		}
-		d = full.Details
-	}
-	switch d := d.(type) {
+	switch d := g.truth.Details.(type) {
 	case *providers.FlickrDetails:
 		return &FlickrGroupDetails{FlickrDetails: d, group: g}, nil
 	case *providers.UpcomingDetails:
@@ -199,7 +211,10 @@ func (g *Group) Details() (model.GroupDetails, error) {
 	case *providers.AkanaDetails:
 		return &AkanaGroupDetails{AkanaDetails: d}, nil
 	}
-	return nil, nil
+	if g.list != nil && !g.loaded && capabilitiesOf(g.req, g.rep.Provider).DetailFields != 0 {
+		return nil, errNotPrepared
+	}
+	return nil, g.err
 }
 
 // ViewerMembership is the viewer's membership of the group, nil when they

@@ -4,176 +4,155 @@ import (
 	"github.com/groupgraph/groupgraph/providers"
 )
 
-// The details' fields that a platform's list call may leave out. Each pick
-// serves both prepareGroups (through detailsNeeds) and the field's method,
-// like the Group picks.
+// The details' fields that a platform's list call may leave out, read from
+// the group's one truth like the Group picks.
 
-// detailsValue returns pick's field from d (the details the view holds),
-// or, when d lacks it, from the loaded group's details.
-func detailsValue[D providers.Details, T any](g *Group, d D, pick func(D) *T) (*T, error) {
-	if v := pick(d); v != nil || g.rep.Complete {
-		return v, nil
-	}
-	full, err := g.complete()
-	if err != nil || full == nil {
-		return nil, err
-	}
-	fd, ok := full.Details.(D)
-	if !ok {
-		return nil, nil
-	}
-	return pick(fd), nil
-}
-
-// detailsMissing reports whether a group's representation lacks a details
-// field that pick reads.
-func detailsMissing[D providers.Details, T any](pick func(D) *T) func(*providers.Group) bool {
-	return func(g *providers.Group) bool {
-		if g.Complete {
-			return false
-		}
+// detailsPick returns the pick of a field of details of type D.
+func detailsPick[D providers.Details, T any](field providers.Field, get func(D) *T) pick[T] {
+	return pick[T]{field, func(g *providers.Group) *T {
 		d, ok := g.Details.(D)
-		return !ok || pick(d) == nil
-	}
+		if !ok {
+			return nil
+		}
+		return get(d)
+	}}
 }
 
-// flickrPick reads one field of a Flickr group's details; nil means the
-// details lack it.
-type flickrPick[T any] func(*providers.FlickrDetails) *T
-
-// stringPick reads a string field of details of type D, "" meaning absent.
-func stringPick[D providers.Details](f func(D) string) func(D) *string {
-	return func(d D) *string { return nonEmpty(f(d)) }
+// stringPick is detailsPick for a string field, "" meaning absent.
+func stringPick[D providers.Details](field providers.Field, f func(D) string) pick[string] {
+	return detailsPick(field, func(d D) *string { return nonEmpty(f(d)) })
 }
 
 var (
-	pickFlickrPrivacy       flickrPick[int]                          = func(d *providers.FlickrDetails) *int { return d.Privacy }
-	pickFlickrPoolModerated flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.PoolModerated }
-	pickFlickrPathAlias                                              = stringPick(func(d *providers.FlickrDetails) string { return d.PathAlias })
-	pickFlickrLang                                                   = stringPick(func(d *providers.FlickrDetails) string { return d.Lang })
-	pickFlickrRules         flickrPick[string]                       = func(d *providers.FlickrDetails) *string { return d.Rules }
-	pickFlickrRestrictions  flickrPick[providers.FlickrRestrictions] = func(d *providers.FlickrDetails) *providers.FlickrRestrictions { return d.Restrictions }
-	pickFlickrRoles         flickrPick[providers.FlickrRoles]        = func(d *providers.FlickrDetails) *providers.FlickrRoles { return d.Roles }
-	pickFlickrThrottle      flickrPick[providers.FlickrThrottle]     = func(d *providers.FlickrDetails) *providers.FlickrThrottle { return d.Throttle }
-	pickFlickrIsMember      flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember }
-	pickFlickrIsModerator   flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator }
-	pickFlickrIsAdmin       flickrPick[bool]                         = func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin }
+	pickFlickrPrivacy       = detailsPick(providers.FieldFlickrPrivacy, func(d *providers.FlickrDetails) *int { return d.Privacy })
+	pickFlickrPathAlias     = stringPick(providers.FieldFlickrPathAlias, func(d *providers.FlickrDetails) string { return d.PathAlias })
+	pickFlickrLang          = stringPick(providers.FieldFlickrLang, func(d *providers.FlickrDetails) string { return d.Lang })
+	pickFlickrPoolModerated = detailsPick(providers.FieldFlickrPoolModerated, func(d *providers.FlickrDetails) *bool { return d.PoolModerated })
+	pickFlickrRules         = detailsPick(providers.FieldFlickrRules, func(d *providers.FlickrDetails) *string { return d.Rules })
+	pickFlickrRestrictions  = detailsPick(providers.FieldFlickrRestrictions, func(d *providers.FlickrDetails) *providers.FlickrRestrictions { return d.Restrictions })
+	pickFlickrRoles         = detailsPick(providers.FieldFlickrRoles, func(d *providers.FlickrDetails) *providers.FlickrRoles { return d.Roles })
+	pickFlickrThrottle      = detailsPick(providers.FieldFlickrThrottle, func(d *providers.FlickrDetails) *providers.FlickrThrottle { return d.Throttle })
+	pickFlickrRemaining     = detailsPick(providers.FieldFlickrThrottleRemaining, func(d *providers.FlickrDetails) *int {
+		if d.Throttle == nil {
+			return nil
+		}
+		return d.Throttle.Remaining
+	})
+	pickFlickrIsMember    = detailsPick(providers.FieldFlickrViewerFlags, func(d *providers.FlickrDetails) *bool { return d.ViewerIsMember })
+	pickFlickrIsModerator = detailsPick(providers.FieldFlickrViewerFlags, func(d *providers.FlickrDetails) *bool { return d.ViewerIsModerator })
+	pickFlickrIsAdmin     = detailsPick(providers.FieldFlickrViewerFlags, func(d *providers.FlickrDetails) *bool { return d.ViewerIsAdmin })
 
-	pickPSOwner         = stringPick(func(d *providers.PageSeederDetails) string { return d.Owner })
-	pickPSTitle         = stringPick(func(d *providers.PageSeederDetails) string { return d.Title })
-	pickPSAccess        = stringPick(func(d *providers.PageSeederDetails) string { return d.Access })
-	pickPSVisibleTo     = stringPick(func(d *providers.PageSeederDetails) string { return d.VisibleTo })
-	pickPSTemplate      = stringPick(func(d *providers.PageSeederDetails) string { return d.Template })
-	pickPSCommenting    = stringPick(func(d *providers.PageSeederDetails) string { return d.Commenting })
-	pickPSModeration    = stringPick(func(d *providers.PageSeederDetails) string { return d.Moderation })
-	pickPSRegistration  = stringPick(func(d *providers.PageSeederDetails) string { return d.Registration })
-	pickPSDefaultRole   = stringPick(func(d *providers.PageSeederDetails) string { return d.DefaultRole })
-	pickPSDefaultNotify = stringPick(func(d *providers.PageSeederDetails) string { return d.DefaultNotify })
-	pickPSIndexVersion  = stringPick(func(d *providers.PageSeederDetails) string { return d.IndexVersion })
-	pickPSDetailsType   = stringPick(func(d *providers.PageSeederDetails) string { return d.DetailsType })
-	pickPSRelatedURL    = stringPick(func(d *providers.PageSeederDetails) string { return d.RelatedURL })
-	pickPSMessage       = stringPick(func(d *providers.PageSeederDetails) string { return d.Message })
-	pickPSEditURLs      = func(d *providers.PageSeederDetails) *bool { return d.EditURLs }
+	pickPSOwner         = stringPick(providers.FieldPageSeederOwner, func(d *providers.PageSeederDetails) string { return d.Owner })
+	pickPSTitle         = stringPick(providers.FieldPageSeederTitle, func(d *providers.PageSeederDetails) string { return d.Title })
+	pickPSAccess        = stringPick(providers.FieldPageSeederAccess, func(d *providers.PageSeederDetails) string { return d.Access })
+	pickPSVisibleTo     = stringPick(providers.FieldPageSeederVisibleTo, func(d *providers.PageSeederDetails) string { return d.VisibleTo })
+	pickPSTemplate      = stringPick(providers.FieldPageSeederTemplate, func(d *providers.PageSeederDetails) string { return d.Template })
+	pickPSEditURLs      = detailsPick(providers.FieldPageSeederEditURLs, func(d *providers.PageSeederDetails) *bool { return d.EditURLs })
+	pickPSCommenting    = stringPick(providers.FieldPageSeederCommenting, func(d *providers.PageSeederDetails) string { return d.Commenting })
+	pickPSModeration    = stringPick(providers.FieldPageSeederModeration, func(d *providers.PageSeederDetails) string { return d.Moderation })
+	pickPSRegistration  = stringPick(providers.FieldPageSeederRegistration, func(d *providers.PageSeederDetails) string { return d.Registration })
+	pickPSDefaultRole   = stringPick(providers.FieldPageSeederDefaultRole, func(d *providers.PageSeederDetails) string { return d.DefaultRole })
+	pickPSDefaultNotify = stringPick(providers.FieldPageSeederDefaultNotify, func(d *providers.PageSeederDetails) string { return d.DefaultNotify })
+	pickPSIndexVersion  = stringPick(providers.FieldPageSeederIndexVersion, func(d *providers.PageSeederDetails) string { return d.IndexVersion })
+	pickPSDetailsType   = stringPick(providers.FieldPageSeederDetailsType, func(d *providers.PageSeederDetails) string { return d.DetailsType })
+	pickPSRelatedURL    = stringPick(providers.FieldPageSeederRelatedURL, func(d *providers.PageSeederDetails) string { return d.RelatedURL })
+	pickPSMessage       = stringPick(providers.FieldPageSeederMessage, func(d *providers.PageSeederDetails) string { return d.Message })
 )
 
-// detailsNeeds maps each details type's fields that may need the detail
-// call to whether a representation lacks them. Fields not listed are always
-// in the list representation. FlickrThrottle.remaining is handled by
-// groupSelection, since it depends on the throttle's own selection.
-var detailsNeeds = map[string]map[string]func(*providers.Group) bool{
-	"FlickrGroupDetails": {
-		"privacy":           detailsMissing(pickFlickrPrivacy),
-		"pathAlias":         detailsMissing(pickFlickrPathAlias),
-		"lang":              detailsMissing(pickFlickrLang),
-		"poolModerated":     detailsMissing(pickFlickrPoolModerated),
-		"rules":             detailsMissing(pickFlickrRules),
-		"throttle":          detailsMissing(pickFlickrThrottle),
-		"restrictions":      detailsMissing(pickFlickrRestrictions),
-		"roles":             detailsMissing(pickFlickrRoles),
-		"viewerIsMember":    detailsMissing(pickFlickrIsMember),
-		"viewerIsModerator": detailsMissing(pickFlickrIsModerator),
-		"viewerIsAdmin":     detailsMissing(pickFlickrIsAdmin),
+// presentIn says, for every Field, whether a group has it: the planner
+// asks it of a group's list entry to decide whether the detail call is
+// worth making. It is built from the picks the fields' methods read, so a
+// group is loaded exactly when a method would otherwise have nothing to
+// return.
+var presentIn = map[providers.Field]func(*providers.Group) bool{
+	providers.FieldDescription:   pickDescription.present,
+	providers.FieldURL:           pickURL.present,
+	providers.FieldIconURL:       pickIconURL.present,
+	providers.FieldMemberCount:   pickMemberCount.present,
+	providers.FieldTopicCount:    pickTopicCount.present,
+	providers.FieldPoolCount:     pickPoolCount.present,
+	providers.FieldVisibility:    pickVisibility.present,
+	providers.FieldJoinPolicy:    pickJoinPolicy.present,
+	providers.FieldAgeRestricted: pickAgeRestricted.present,
+	providers.FieldCreatedAt:     pickCreatedAt.present,
+	providers.FieldOwner:         pickOwnerID.present,
+
+	providers.FieldFlickrPrivacy:           pickFlickrPrivacy.present,
+	providers.FieldFlickrPathAlias:         pickFlickrPathAlias.present,
+	providers.FieldFlickrLang:              pickFlickrLang.present,
+	providers.FieldFlickrPoolModerated:     pickFlickrPoolModerated.present,
+	providers.FieldFlickrRules:             pickFlickrRules.present,
+	providers.FieldFlickrThrottle:          pickFlickrThrottle.present,
+	providers.FieldFlickrThrottleRemaining: pickFlickrRemaining.present,
+	providers.FieldFlickrRestrictions:      pickFlickrRestrictions.present,
+	providers.FieldFlickrRoles:             pickFlickrRoles.present,
+	providers.FieldFlickrViewerFlags: func(g *providers.Group) bool {
+		return pickFlickrIsMember.present(g) && pickFlickrIsModerator.present(g) && pickFlickrIsAdmin.present(g)
 	},
-	"PageSeederGroupDetails": {
-		"owner":         detailsMissing(pickPSOwner),
-		"title":         detailsMissing(pickPSTitle),
-		"access":        detailsMissing(pickPSAccess),
-		"visibleTo":     detailsMissing(pickPSVisibleTo),
-		"template":      detailsMissing(pickPSTemplate),
-		"editUrls":      detailsMissing(pickPSEditURLs),
-		"commenting":    detailsMissing(pickPSCommenting),
-		"moderation":    detailsMissing(pickPSModeration),
-		"registration":  detailsMissing(pickPSRegistration),
-		"defaultRole":   detailsMissing(pickPSDefaultRole),
-		"defaultNotify": detailsMissing(pickPSDefaultNotify),
-		"indexVersion":  detailsMissing(pickPSIndexVersion),
-		"detailsType":   detailsMissing(pickPSDetailsType),
-		"relatedUrl":    detailsMissing(pickPSRelatedURL),
-		"message":       detailsMissing(pickPSMessage),
-	},
+
+	providers.FieldPageSeederOwner:         pickPSOwner.present,
+	providers.FieldPageSeederTitle:         pickPSTitle.present,
+	providers.FieldPageSeederAccess:        pickPSAccess.present,
+	providers.FieldPageSeederVisibleTo:     pickPSVisibleTo.present,
+	providers.FieldPageSeederTemplate:      pickPSTemplate.present,
+	providers.FieldPageSeederEditURLs:      pickPSEditURLs.present,
+	providers.FieldPageSeederCommenting:    pickPSCommenting.present,
+	providers.FieldPageSeederModeration:    pickPSModeration.present,
+	providers.FieldPageSeederRegistration:  pickPSRegistration.present,
+	providers.FieldPageSeederDefaultRole:   pickPSDefaultRole.present,
+	providers.FieldPageSeederDefaultNotify: pickPSDefaultNotify.present,
+	providers.FieldPageSeederIndexVersion:  pickPSIndexVersion.present,
+	providers.FieldPageSeederDetailsType:   pickPSDetailsType.present,
+	providers.FieldPageSeederRelatedURL:    pickPSRelatedURL.present,
+	providers.FieldPageSeederMessage:       pickPSMessage.present,
 }
 
-// remainingMissing reports whether a representation lacks the caller's
-// remaining pool allowance, which only Flickr's detail call returns.
-func remainingMissing(g *providers.Group) bool {
-	if g.Complete {
-		return false
-	}
-	d, ok := g.Details.(*providers.FlickrDetails)
-	return !ok || d.Throttle == nil || d.Throttle.Remaining == nil
+// present reports whether g has field f.
+func present(g *providers.Group, f providers.Field) bool {
+	p := presentIn[f]
+	return p != nil && p(g)
 }
 
 // Privacy is Flickr's privacy code.
 func (d *FlickrGroupDetails) Privacy() (*int, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrPrivacy)
+	return value(d.group, pickFlickrPrivacy)
 }
 
 // PathAlias is the group's URL alias.
 func (d *FlickrGroupDetails) PathAlias() (*string, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrPathAlias)
+	return value(d.group, pickFlickrPathAlias)
 }
 
 // Lang is the group's primary language.
 func (d *FlickrGroupDetails) Lang() (*string, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrLang)
+	return value(d.group, pickFlickrLang)
 }
 
 // PoolModerated is whether pool additions need a moderator's approval.
 func (d *FlickrGroupDetails) PoolModerated() (*bool, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrPoolModerated)
+	return value(d.group, pickFlickrPoolModerated)
 }
 
 // Rules are the group's rules.
 func (d *FlickrGroupDetails) Rules() (*string, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrRules)
+	return value(d.group, pickFlickrRules)
 }
 
 // Throttle is the pool throttle. The list call gives its count and mode,
-// only the detail call the caller's remaining allowance; when the details
-// were loaded (because remaining or another field needed them), they win.
+// only the detail call the caller's remaining allowance; the group's one
+// truth has both when both were asked.
 func (d *FlickrGroupDetails) Throttle() (*providers.FlickrThrottle, error) {
-	g := d.group
-	if t := d.FlickrDetails.Throttle; g.rep.Complete || (t != nil && (t.Remaining != nil || !g.loaded)) {
-		return t, nil
-	}
-	full, err := g.complete()
-	if err != nil || full == nil {
-		return nil, err
-	}
-	if fd, ok := full.Details.(*providers.FlickrDetails); ok {
-		return fd.Throttle, nil
-	}
-	return nil, nil
+	return value(d.group, pickFlickrThrottle)
 }
 
 // Restrictions are the kinds of content the pool accepts.
 func (d *FlickrGroupDetails) Restrictions() (*providers.FlickrRestrictions, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrRestrictions)
+	return value(d.group, pickFlickrRestrictions)
 }
 
 // Roles are the group's names for its roles.
 func (d *FlickrGroupDetails) Roles() (*providers.FlickrRoles, error) {
-	return detailsValue(d.group, d.FlickrDetails, pickFlickrRoles)
+	return value(d.group, pickFlickrRoles)
 }
 
 // Admin is the list call's admin flag: whether the caller administers the
@@ -186,7 +165,7 @@ func (d *FlickrGroupDetails) Roles() (*providers.FlickrRoles, error) {
 // It is nullable: when the viewer's memberships cannot be listed, only this
 // field fails, not the whole details object.
 func (d *FlickrGroupDetails) Admin() (*bool, error) {
-	if d.FlickrDetails.ViewerIsAdmin != nil || d.fromList() {
+	if d.FlickrDetails.ViewerIsAdmin != nil || d.group.list != nil {
 		return d.FlickrDetails.Admin, nil
 	}
 	m, err := d.group.ViewerMembership()
@@ -195,13 +174,6 @@ func (d *FlickrGroupDetails) Admin() (*bool, error) {
 	}
 	admin := m != nil && (m.m.Role == providers.RoleAdmin || m.m.Role == providers.RoleOwner)
 	return &admin, nil
-}
-
-// fromList reports whether the details are those the platform's list call
-// returned for the caller.
-func (d *FlickrGroupDetails) fromList() bool {
-	rep := d.group.rep
-	return !rep.Complete && rep.Details == providers.Details(d.FlickrDetails)
 }
 
 // ViewerIsMember is whether the caller is a member.
@@ -224,10 +196,9 @@ func (d *FlickrGroupDetails) ViewerIsAdmin() (*bool, error) {
 // viewerFlag returns one of getInfo's per-caller flags. Details shared
 // between viewers (from the group cache) carry none, so the flag is then
 // derived from the viewer's own membership, which says the same thing.
-func (d *FlickrGroupDetails) viewerFlag(pick flickrPick[bool], derive func(*providers.Membership) bool) (*bool, error) {
-	v, err := detailsValue(d.group, d.FlickrDetails, pick)
-	if err != nil || v != nil {
-		return v, err
+func (d *FlickrGroupDetails) viewerFlag(p pick[bool], derive func(*providers.Membership) bool) (*bool, error) {
+	if v := p.get(d.group.truth); v != nil {
+		return v, nil
 	}
 	m, err := d.group.ViewerMembership()
 	if err != nil {
@@ -257,17 +228,17 @@ func (d *UpcomingGroupDetails) CommercialAccountID() *string {
 
 // Owner is the owning organisation's name.
 func (d *PageSeederGroupDetails) Owner() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSOwner)
+	return value(d.group, pickPSOwner)
 }
 
 // Title is the group's title.
 func (d *PageSeederGroupDetails) Title() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSTitle)
+	return value(d.group, pickPSTitle)
 }
 
 // Access is public or member.
 func (d *PageSeederGroupDetails) Access() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSAccess)
+	return value(d.group, pickPSAccess)
 }
 
 // Common is PageSeeder's deprecated common flag.
@@ -275,62 +246,62 @@ func (d *PageSeederGroupDetails) Common() *bool { return d.PageSeederDetails.Com
 
 // VisibleTo is the visibility setting.
 func (d *PageSeederGroupDetails) VisibleTo() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSVisibleTo)
+	return value(d.group, pickPSVisibleTo)
 }
 
 // Template is the group's template.
 func (d *PageSeederGroupDetails) Template() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSTemplate)
+	return value(d.group, pickPSTemplate)
 }
 
 // EditUrls is whether URLs can be edited.
 func (d *PageSeederGroupDetails) EditUrls() (*bool, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSEditURLs)
+	return value(d.group, pickPSEditURLs)
 }
 
 // Commenting is who may comment.
 func (d *PageSeederGroupDetails) Commenting() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSCommenting)
+	return value(d.group, pickPSCommenting)
 }
 
 // Moderation is how comments are moderated.
 func (d *PageSeederGroupDetails) Moderation() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSModeration)
+	return value(d.group, pickPSModeration)
 }
 
 // Registration is how people register.
 func (d *PageSeederGroupDetails) Registration() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSRegistration)
+	return value(d.group, pickPSRegistration)
 }
 
 // DefaultRole is the role new members get.
 func (d *PageSeederGroupDetails) DefaultRole() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSDefaultRole)
+	return value(d.group, pickPSDefaultRole)
 }
 
 // DefaultNotify is the notification new members get.
 func (d *PageSeederGroupDetails) DefaultNotify() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSDefaultNotify)
+	return value(d.group, pickPSDefaultNotify)
 }
 
 // IndexVersion is the group's search index version.
 func (d *PageSeederGroupDetails) IndexVersion() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSIndexVersion)
+	return value(d.group, pickPSIndexVersion)
 }
 
 // DetailsType is the group's member details type.
 func (d *PageSeederGroupDetails) DetailsType() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSDetailsType)
+	return value(d.group, pickPSDetailsType)
 }
 
 // RelatedURL is a related URL.
 func (d *PageSeederGroupDetails) RelatedURL() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSRelatedURL)
+	return value(d.group, pickPSRelatedURL)
 }
 
 // Message is the welcome message sent to new members.
 func (d *PageSeederGroupDetails) Message() (*string, error) {
-	return detailsValue(d.group, d.PageSeederDetails, pickPSMessage)
+	return value(d.group, pickPSMessage)
 }
 
 // ResourceType is the uddi:soa.com:resourcetype category.

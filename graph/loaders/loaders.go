@@ -38,6 +38,7 @@ type Loaders struct {
 
 	mu          sync.Mutex
 	groups      map[providers.Kind]*dataloader.Loader[string, *providers.Group]
+	own         map[providers.Kind]*dataloader.Loader[string, *providers.Group]
 	memberships map[providers.Kind]*memo[[]providers.Membership]
 }
 
@@ -55,6 +56,7 @@ func New(registry *providers.Registry, viewer *providers.Viewer, opts ...Option)
 		viewer:      viewer,
 		wait:        DefaultWait,
 		groups:      map[providers.Kind]*dataloader.Loader[string, *providers.Group]{},
+		own:         map[providers.Kind]*dataloader.Loader[string, *providers.Group]{},
 		memberships: map[providers.Kind]*memo[[]providers.Membership]{},
 	}
 	for _, o := range opts {
@@ -119,7 +121,19 @@ func (l *Loaders) Group(ctx context.Context, k providers.Kind, id string) (*prov
 // function that waits for the result: a caller that starts every lookup
 // before it waits for any gets one batch per platform from one goroutine.
 func (l *Loaders) LoadGroup(ctx context.Context, k providers.Kind, id string) func() (*providers.Group, error) {
-	loader, err := l.groupLoader(k)
+	return l.load(ctx, k, id, false)
+}
+
+// LoadOwnGroup is LoadGroup for the caller's own copy of the group: where
+// the platform's details are shared between callers (providers.OwnGroups),
+// it is loaded for this viewer alone, so that the fields that depend on who
+// asked are in it. Such lookups are batched among themselves.
+func (l *Loaders) LoadOwnGroup(ctx context.Context, k providers.Kind, id string) func() (*providers.Group, error) {
+	return l.load(ctx, k, id, true)
+}
+
+func (l *Loaders) load(ctx context.Context, k providers.Kind, id string, own bool) func() (*providers.Group, error) {
+	loader, err := l.groupLoader(k, own)
 	if err != nil {
 		return func() (*providers.Group, error) { return nil, err }
 	}
@@ -146,21 +160,31 @@ func (l *Loaders) CachedGroups(ctx context.Context, k providers.Kind, ids []stri
 // lookup asks the platform again (after a leave, say).
 func (l *Loaders) ForgetGroup(k providers.Kind, id string) {
 	l.mu.Lock()
-	loader := l.groups[k]
+	loaders := []*dataloader.Loader[string, *providers.Group]{l.groups[k], l.own[k]}
 	l.mu.Unlock()
-	if loader != nil {
-		loader.Clear(context.Background(), id)
+	for _, loader := range loaders {
+		if loader != nil {
+			loader.Clear(context.Background(), id)
+		}
 	}
 }
 
-func (l *Loaders) groupLoader(k providers.Kind) (*dataloader.Loader[string, *providers.Group], error) {
+func (l *Loaders) groupLoader(k providers.Kind, own bool) (*dataloader.Loader[string, *providers.Group], error) {
 	p, acct, err := l.account(k)
 	if err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if loader, ok := l.groups[k]; ok {
+	byKind := l.groups
+	batch := groupBatch(p, acct, p.GroupsByID)
+	if own {
+		byKind = l.own
+		if o, ok := p.(providers.OwnGroups); ok {
+			batch = groupBatch(p, acct, o.OwnGroupsByID)
+		}
+	}
+	if loader, ok := byKind[k]; ok {
 		return loader, nil
 	}
 	opts := []dataloader.Option[string, *providers.Group]{dataloader.WithWait[string, *providers.Group](l.wait)}
@@ -168,17 +192,18 @@ func (l *Loaders) groupLoader(k providers.Kind) (*dataloader.Loader[string, *pro
 		opts = append(opts, dataloader.WithBatchCapacity[string, *providers.Group](max))
 	}
 	opts = append(opts, l.batchOptions(k)...)
-	loader := dataloader.NewBatchedLoader(groupBatch(p, acct), opts...)
-	l.groups[k] = loader
+	loader := dataloader.NewBatchedLoader(batch, opts...)
+	byKind[k] = loader
 	return loader, nil
 }
 
-// groupBatch returns the batch function of one platform: one GroupsByID call
-// with the distinct keys, and results aligned with the keys.
-func groupBatch(p providers.Provider, acct providers.Account) dataloader.BatchFunc[string, *providers.Group] {
+// groupBatch returns the batch function of one platform: one call of byID
+// (GroupsByID or OwnGroupsByID) with the distinct keys, and results aligned
+// with the keys.
+func groupBatch(p providers.Provider, acct providers.Account, byID func(context.Context, providers.Account, []string) (map[string]*providers.Group, error)) dataloader.BatchFunc[string, *providers.Group] {
 	return func(ctx context.Context, keys []string) []*dataloader.Result[*providers.Group] {
 		results := make([]*dataloader.Result[*providers.Group], len(keys))
-		groups, err := p.GroupsByID(ctx, acct, keys)
+		groups, err := byID(ctx, acct, keys)
 		var batchErr *providers.BatchError
 		if err != nil && !errors.As(err, &batchErr) {
 			wrapped := &providers.ProviderError{Provider: p.Kind(), Err: err}
