@@ -18,6 +18,7 @@ import (
 	"github.com/groupgraph/groupgraph/graph"
 	"github.com/groupgraph/groupgraph/internal/apq"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/internal/health"
 	"github.com/groupgraph/groupgraph/internal/ratelimit"
 	"github.com/groupgraph/groupgraph/internal/telemetry"
@@ -59,12 +60,16 @@ func newEdge(ctx context.Context, cfg config.Config, logger *slog.Logger) (*edge
 		}
 	})
 	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		// go-redis logs through one package-wide logger; its pool messages
+		// repeat, per command, what the guard says once per outage.
+		redis.SetLogger(dependency.RedisLogger{L: logger})
+		rdb, _, err := dependency.NewRedis(cfg.RedisURL, dependency.RedisOptions{Logger: logger, Observer: tel.Metrics().SetDependencyUp})
 		if err != nil {
 			e.close()
 			return nil, errors.New("redis-url: cannot be parsed") // the URL may hold a password
 		}
-		e.redis = redis.NewClient(opts)
+		e.redis = rdb
+		tel.Metrics().SetDependencyUp("redis", true)
 		e.closers = append(e.closers, func() { _ = e.redis.Close() })
 	}
 	if cfg.RateLimitPoints > 0 {

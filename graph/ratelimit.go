@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/groupgraph/groupgraph/graph/model"
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/internal/ratelimit"
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -29,7 +32,11 @@ func (g *guard) charge(ctx context.Context, opCtx *graphql.OperationContext, com
 	}
 	res, err := g.limiter.Take(ctx, key, ratelimit.CostOf(complexity))
 	if err != nil {
-		g.logger.WarnContext(ctx, "rate limit store failed; letting the request through", "err", err)
+		level := slog.LevelWarn
+		if errors.Is(err, dependency.ErrUnavailable) {
+			level = slog.LevelDebug // the dependency's guard logs the outage once
+		}
+		g.logger.Log(ctx, level, "rate limit store failed; letting the request through", "err", err)
 		return nil
 	}
 	opCtx.Stats.SetExtension(rateLimitStats, &res)

@@ -3,10 +3,11 @@ package apq
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/groupgraph/groupgraph/internal/dependency"
 )
 
 // DefaultTTL is how long Redis keeps a document registered by a client.
@@ -15,30 +16,20 @@ const DefaultTTL = 24 * time.Hour
 // Redis is a Store in Redis shared by every instance. A TTL of zero keeps
 // documents forever, which is what a safelist wants.
 //
-// After Redis fails, the store stops asking it for a few seconds (lookups
-// miss, registrations are dropped): a Redis that accepts connections but
-// does not answer must not add its timeouts to every request.
+// A failing Redis is the client's guard's business (internal/dependency):
+// it bounds each command and, after a failure, fails the next ones at once
+// for a while (lookups miss, registrations are dropped), and says so in the
+// log once per change of state.
 type Redis struct {
-	client    redis.UniversalClient
-	prefix    string
-	ttl       time.Duration
-	logger    *slog.Logger
-	downUntil atomic.Int64 // unix nanoseconds
+	client redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+	logger *slog.Logger
 }
 
-// redisPause is how long the store stops asking Redis after it failed.
-const redisPause = 5 * time.Second
-
-// paused reports whether the store is not asking Redis just now.
-func (r *Redis) paused() bool { return time.Now().UnixNano() < r.downUntil.Load() }
-
-// failed logs a Redis failure and pauses, unless it was only the caller
-// giving up.
+// failed notes a Redis failure at debug level: the guard logs the outage.
 func (r *Redis) failed(ctx context.Context, what string, err error) {
-	r.logger.WarnContext(ctx, what, "err", err)
-	if ctx.Err() == nil {
-		r.downUntil.Store(time.Now().Add(redisPause).UnixNano())
-	}
+	r.logger.DebugContext(ctx, what, "err", err)
 }
 
 // NewRedis returns a store keeping documents under prefix (e.g.
@@ -54,9 +45,6 @@ func NewRedis(client redis.UniversalClient, prefix string, ttl time.Duration, lo
 
 // Get implements Store.
 func (r *Redis) Get(ctx context.Context, hash string) (string, bool) {
-	if r.paused() {
-		return "", false
-	}
 	q, err := r.client.Get(ctx, r.prefix+hash).Result()
 	if err != nil {
 		if err != redis.Nil {
@@ -84,9 +72,6 @@ func (r *Redis) Add(ctx context.Context, hash, query string) {
 		r.AddPermanent(ctx, hash, query)
 		return
 	}
-	if r.paused() {
-		return
-	}
 	if err := addScript.Run(ctx, r.client, []string{r.prefix + hash}, query, max(1, r.ttl.Milliseconds())).Err(); err != nil {
 		r.failed(ctx, "persisted query store failed", err)
 	}
@@ -94,9 +79,9 @@ func (r *Redis) Add(ctx context.Context, hash, query string) {
 
 // AddPermanent implements Permanent: the document never expires.
 func (r *Redis) AddPermanent(ctx context.Context, hash, query string) {
-	// Manifest imports are tried even while paused: they run once, and an
-	// entry that gets through is worth the wait.
-	if err := r.client.Set(ctx, r.prefix+hash, query, 0).Err(); err != nil {
+	// Manifest imports are tried even while Redis recovers: they run once,
+	// and an entry that gets through is worth the wait.
+	if err := r.client.Set(dependency.Urgent(ctx), r.prefix+hash, query, 0).Err(); err != nil {
 		r.failed(ctx, "persisted query store failed", err)
 	}
 }

@@ -2,9 +2,7 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,21 +12,13 @@ import (
 // budget per caller. A window is one key with an expiry; a Lua script
 // checks and charges atomically.
 //
-// After Redis fails, the store stops asking it for a few seconds and fails
-// at once (the limiter then lets requests through): a Redis that accepts
-// connections but does not answer must not add its timeouts to every
-// request.
+// A failing Redis is the client's guard's business (internal/dependency):
+// it bounds each command and, after a failure, fails the next ones at once
+// for a while; the limiter then lets requests through.
 type Redis struct {
-	client    redis.UniversalClient
-	prefix    string
-	downUntil atomic.Int64 // unix nanoseconds
+	client redis.UniversalClient
+	prefix string
 }
-
-// redisPause is how long the store stops asking Redis after it failed.
-const redisPause = 5 * time.Second
-
-// errPaused is the answer while the store is not asking Redis.
-var errPaused = errors.New("redis: not asked for a few seconds after a failure")
 
 // NewRedis returns a Store keeping its counters under prefix (e.g.
 // "groupgraph:ratelimit:").
@@ -56,15 +46,9 @@ return {1, used + cost, ttl}
 
 // Take implements Store.
 func (r *Redis) Take(ctx context.Context, key string, cost, limit int, d time.Duration) (Result, error) {
-	if time.Now().UnixNano() < r.downUntil.Load() {
-		return Result{}, errPaused
-	}
 	v, err := takeScript.Run(ctx, r.client, []string{r.prefix + key}, cost, limit, d.Milliseconds()).Int64Slice()
 	if err != nil {
-		if ctx.Err() == nil {
-			r.downUntil.Store(time.Now().Add(redisPause).UnixNano())
-		}
-		return Result{}, fmt.Errorf("redis: %w", err)
+		return Result{}, fmt.Errorf("rate limit store: %w", err)
 	}
 	if len(v) != 3 {
 		return Result{}, fmt.Errorf("redis: unexpected script result %v", v)

@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/groupgraph/groupgraph/internal/dependency"
 )
 
 // ErrDown is what every command returns while an Outage is down.
@@ -20,10 +23,14 @@ type Outage struct {
 }
 
 // Failing returns a client whose every command fails before it is sent,
-// and the Outage that fails them. The client is closed when t ends.
+// and the Outage that fails them. The client is guarded as groupgraph
+// guards its own (dependency.GuardRedis, outside the Outage), so that after
+// a failure the next commands are skipped without reaching the Outage. The
+// client is closed when t ends.
 func Failing(t interface{ Cleanup(func()) }) (*redis.Client, *Outage) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	t.Cleanup(func() { _ = c.Close() })
+	dependency.GuardRedis(c, dependency.RedisOptions{Pause: time.Hour})
 	o := &Outage{}
 	o.Down.Store(true)
 	c.AddHook(o)

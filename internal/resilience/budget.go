@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,13 +31,12 @@ type Budget struct {
 
 	local *localBucket // the bucket, or the fallback while Redis fails
 
-	rdb redis.UniversalClient // nil: local only
+	// rdb holds the shared bucket (nil: local only). While it fails, the
+	// local bucket is used; the client's guard (internal/dependency) fails
+	// its commands at once for a while after a failure, so that an outage
+	// costs an upstream call at most one Redis timeout, once.
+	rdb redis.UniversalClient
 	key string
-
-	// redisDownUntil: after a Redis failure the local bucket is used for
-	// redisBackoff without asking Redis, so that a Redis outage does not
-	// add a dial timeout to every upstream call.
-	redisDownUntil atomic.Int64 // unix nanoseconds
 
 	mu   sync.Mutex
 	last BudgetStatus // Redis: as of the last call
@@ -199,14 +197,11 @@ func (b *Budget) Take(ctx context.Context) error {
 	}
 	var wait time.Duration
 	var ok bool
-	if now := time.Now(); b.rdb != nil && now.UnixNano() >= b.redisDownUntil.Load() {
+	if b.rdb != nil {
 		var err error
 		wait, _, err = b.takeRedis(ctx, 1, reserve)
 		ok = err == nil && wait == 0
 		if err != nil {
-			if ctx.Err() == nil {
-				b.redisDownUntil.Store(now.Add(redisBackoff).UnixNano())
-			}
 			b.fallBack(time.Now())
 			wait, ok = b.local.take(time.Now(), reserve)
 		}
@@ -258,9 +253,6 @@ func (b *Budget) fallBack(now time.Time) {
 		b.local.drainTo(now, left)
 	}
 }
-
-// redisBackoff is how long a Budget stops asking Redis after it failed.
-const redisBackoff = 5 * time.Second
 
 // localBucket is the in-memory token bucket.
 type localBucket struct {

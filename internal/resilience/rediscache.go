@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -18,8 +18,9 @@ import (
 // the public group details one of them fetched. Groups are stored as JSON
 // with a tag naming the type of their platform Details.
 //
-// While Redis fails, the cache stops asking it for a few seconds after each
-// failure: every lookup is a miss, and no request waits for a dial timeout.
+// While Redis fails, every lookup is a miss: the client's guard
+// (internal/dependency) bounds each command and, after a failure, fails the
+// next ones at once for a while, so no request waits for Redis twice.
 //
 // Redis is the only source of what the cache holds: every Get reads every
 // value there, so an entry another instance changed or deleted is seen at
@@ -31,8 +32,6 @@ type RedisCache struct {
 	prefix  string
 	ttl     time.Duration
 	decoded *lru.Cache[string, decodedGroup]
-
-	downUntil atomic.Int64 // unix nanoseconds; see redisBackoff
 }
 
 // DefaultRedisCachePrefix starts every RedisCache key unless told otherwise.
@@ -78,9 +77,6 @@ func (c *RedisCache) Get(ctx context.Context, kind providers.Kind, ids []string)
 	for i, id := range ids {
 		keys[i] = c.key(kind, id)
 	}
-	if c.down() {
-		return nil, nil
-	}
 	vals, err := c.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
 		return nil, c.failed(ctx, err)
@@ -117,7 +113,7 @@ func (c *RedisCache) decode(key, value string) *providers.Group {
 
 // Set implements Cache.
 func (c *RedisCache) Set(ctx context.Context, kind providers.Kind, groups []*providers.Group) error {
-	if len(groups) == 0 || c.down() {
+	if len(groups) == 0 {
 		return nil
 	}
 	pipe := c.rdb.Pipeline()
@@ -146,21 +142,16 @@ func (c *RedisCache) Delete(ctx context.Context, kind providers.Kind, ids ...str
 	for _, k := range keys {
 		c.decoded.Remove(k)
 	}
-	// Deletes are tried even while Redis is thought down: an invalidation
-	// that gets through is worth the wait.
-	if err := c.rdb.Del(ctx, keys...).Err(); err != nil {
+	// Deletes are tried even while Redis recovers from a failure: an
+	// invalidation that gets through is worth the wait.
+	if err := c.rdb.Del(dependency.Urgent(ctx), keys...).Err(); err != nil {
 		return c.failed(ctx, err)
 	}
 	return nil
 }
 
-func (c *RedisCache) down() bool { return time.Now().UnixNano() < c.downUntil.Load() }
-
-// failed records a Redis failure, unless it was only the caller giving up.
-func (c *RedisCache) failed(ctx context.Context, err error) error {
-	if ctx.Err() == nil {
-		c.downUntil.Store(time.Now().Add(redisBackoff).UnixNano())
-	}
+// failed names the cache in a Redis failure.
+func (c *RedisCache) failed(_ context.Context, err error) error {
 	return fmt.Errorf("group cache: %w", err)
 }
 

@@ -54,6 +54,7 @@ type Metrics struct {
 	cacheLookups     *prometheus.CounterVec
 	rateLimited      prometheus.Counter
 	breaker          *prometheus.GaugeVec
+	dependencyUp     *prometheus.GaugeVec
 
 	mu      sync.Mutex
 	ops     map[string]bool
@@ -100,11 +101,15 @@ func NewMetrics() *Metrics {
 			Name: "groupgraph_breaker_state",
 			Help: "1 for the current circuit-breaker state of each provider (closed, half-open, open), 0 for the others.",
 		}, []string{"provider", "state"}),
+		dependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "groupgraph_dependency_up",
+			Help: "1 while groupgraph's own dependency (redis, store) answers, 0 while its calls fail or are skipped after a failure.",
+		}, []string{"dependency"}),
 		ops:     map[string]bool{},
 		methods: map[string]map[string]bool{},
 	}
 	m.reg.MustRegister(m.requests, m.requestDuration, m.upstreamCalls, m.upstreamDuration,
-		m.batchSize, m.cacheLookups, m.rateLimited, m.breaker,
+		m.batchSize, m.cacheLookups, m.rateLimited, m.breaker, m.dependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -230,6 +235,19 @@ func (m *Metrics) SetBreakerState(provider, state string) {
 		}
 		m.breaker.WithLabelValues(provider, s).Set(v)
 	}
+}
+
+// SetDependencyUp sets the gauge of one of groupgraph's own dependencies:
+// a dependency.Guard's Observer.
+func (m *Metrics) SetDependencyUp(name string, up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.dependencyUp.WithLabelValues(name).Set(v)
 }
 
 // BreakerGauge is what a circuit breaker calls on every state change, so
