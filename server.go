@@ -192,24 +192,31 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 	for _, key := range withDefaultURLs(cfg.Providers).Cleartext() {
 		logger.Warn("a platform is reached over plain http: the credentials sent to it can be read on the way", "setting", key)
 	}
-	var st *store.DB
+	var db *store.DB
 	var err error
 	if sb != nil {
-		st, err = openSandboxStore(ctx)
+		db, err = openSandboxStore(ctx)
 	} else {
-		st, err = openStore(ctx, cfg, getenv)
+		db, err = openStore(ctx, cfg, getenv)
 	}
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	a.closers = append(a.closers, func() { _ = st.Close() })
+	a.closers = append(a.closers, func() { _ = db.Close() })
 	e, err := newEdge(ctx, cfg, logger)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
 	a.closers = append(a.closers, e.close)
+	var st store.Store = db
+	if db.Backend() == "postgres" {
+		// A database over the network can stall: every call gets a short
+		// timeout and, after a failure, fails at once for a while.
+		st = store.Guard(db, store.GuardOptions{Logger: logger, Observer: e.telemetry.Metrics().SetDependencyUp})
+		e.telemetry.Metrics().SetDependencyUp("store", true)
+	}
 	e.storePing = st.Ping
 	sandboxToken := ""
 	if sb != nil {
@@ -249,7 +256,11 @@ func newApp(ctx context.Context, cfg config.Config, getenv func(string) string, 
 				return res.Account(""), nil
 			}
 		}
-		vault := accounts.NewService(st, akanaLogin, logger).WithStatuses(statuses)
+		staticIDs := make([]string, 0, len(viewers))
+		for _, v := range viewers {
+			staticIDs = append(staticIDs, v.ID)
+		}
+		vault := accounts.NewService(st, akanaLogin, logger).WithStatuses(statuses).WithStaticViewers(staticIDs...)
 		link := linking.New(linking.Config{
 			Store: st,
 			Linker: linking.LinkerFunc(func(ctx context.Context, viewerID string, acct providers.Account) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -25,6 +26,8 @@ const (
 	codeProviderAuthFailed    = "PROVIDER_AUTH_FAILED"
 	codeNotSupported          = "NOT_SUPPORTED"
 	codeInternal              = "INTERNAL"
+	codeStoreUnavailable      = "STORE_UNAVAILABLE"
+	codeRedisUnavailable      = "REDIS_UNAVAILABLE"
 	CodeDepthLimitExceeded    = "DEPTH_LIMIT_EXCEEDED"
 	CodeComplexityLimit       = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodePersistedQueryMissing = "PERSISTED_QUERY_NOT_FOUND"
@@ -89,6 +92,10 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 			out.Extensions["providerCode"] = pc
 		}
 	}
+	if code == codeStoreUnavailable || code == codeRedisUnavailable {
+		// The dependency is tried again at most a pause after it failed.
+		out.Extensions["retryAfter"] = int((dependency.DefaultPause + time.Second - 1) / time.Second)
+	}
 	if wait := providers.RetryAfter(err); wait > 0 && (code == codeProviderRateLimited || code == codeProviderUnavailable) {
 		// Whole seconds, rounded up, as HTTP's Retry-After: the platform's
 		// own advice, or when groupgraph's call budget refills.
@@ -110,6 +117,15 @@ func classify(err error) (code, msg string) {
 	var ce *codedError
 	if errors.As(err, &ce) {
 		return ce.code, ce.msg
+	}
+	// Before the platforms' kinds: a dependency's timeout wraps
+	// context.DeadlineExceeded, which is no platform's timeout.
+	var de *dependency.Error
+	if errors.As(err, &de) {
+		if de.Dependency == "store" {
+			return codeStoreUnavailable, "groupgraph's store is unavailable; try again shortly"
+		}
+		return codeRedisUnavailable, "groupgraph's Redis is unavailable; try again shortly"
 	}
 	if kind := providers.KindOf(err); kind != nil && kind != providers.ErrInternal {
 		// Providers guarantee their messages carry no secrets.

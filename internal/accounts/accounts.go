@@ -178,6 +178,7 @@ type Service struct {
 	akanaLogin AkanaLogin
 	logger     *slog.Logger
 	statuses   *Statuses
+	static     map[string]bool // IDs of the configuration file's viewers
 }
 
 // NewService returns the vault service. akanaLogin may be nil when Akana is
@@ -197,6 +198,18 @@ func (s *Service) WithStatuses(statuses *Statuses) *Service {
 	return &c
 }
 
+// WithStaticViewers returns the service knowing the IDs of the viewers of
+// the configuration file, which the store does not hold: their accounts are
+// described without asking the store, so that they work while it is down.
+func (s *Service) WithStaticViewers(ids ...string) *Service {
+	c := *s
+	c.static = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		c.static[id] = true
+	}
+	return &c
+}
+
 // forget drops the viewer's held statuses after a change to its accounts.
 func (s *Service) forget(viewerID string) {
 	if s.statuses != nil {
@@ -207,12 +220,11 @@ func (s *Service) forget(viewerID string) {
 // Linked lists the viewer's linked accounts. A viewer the store does not know (a
 // static development viewer) is described from its own accounts.
 func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]providers.AccountInfo, error) {
+	if s.static[v.ID] {
+		return describe(v), nil
+	}
 	if _, err := s.store.ViewerByID(ctx, v.ID); errors.Is(err, store.ErrNotFound) {
-		out := make([]providers.AccountInfo, 0, len(v.Accounts))
-		for _, a := range v.Accounts {
-			out = append(out, providers.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
-		}
-		return out, nil
+		return describe(v), nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -225,6 +237,15 @@ func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]providers.
 		out = append(out, info(la))
 	}
 	return out, nil
+}
+
+// describe lists a viewer's accounts from the viewer itself.
+func describe(v *providers.Viewer) []providers.AccountInfo {
+	out := make([]providers.AccountInfo, 0, len(v.Accounts))
+	for _, a := range v.Accounts {
+		out = append(out, providers.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
+	}
+	return out
 }
 
 func info(la store.LinkedAccount) providers.AccountInfo {

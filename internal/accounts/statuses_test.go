@@ -217,3 +217,16 @@ func TestStatusesNoticeChanges(t *testing.T) {
 		}
 	})
 }
+
+// The configuration file's viewers are not in the store: describing their
+// accounts needs no store, so it works while the store is down.
+func TestStaticViewersNeedNoStore(t *testing.T) {
+	st, _, ctx := linkedViewer(t)
+	_ = st.Store.Close()
+	svc := accounts.NewService(st, nil, nil).WithStaticViewers("static-1")
+	v := &providers.Viewer{ID: "static-1", Accounts: []providers.Account{{ID: "static-1-flickr", Provider: providers.Flickr, UserID: "9@N00"}}}
+	got, err := svc.Linked(ctx, v)
+	if err != nil || len(got) != 1 || got[0].UserID != "9@N00" {
+		t.Fatalf("got %v, %v; want the viewer's one account", got, err)
+	}
+}

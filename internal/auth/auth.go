@@ -12,8 +12,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -36,8 +39,9 @@ type Authenticator interface {
 // while schema queries still work. A header that is present but malformed,
 // or a token the Authenticator rejects, is answered 401 at once with a
 // GraphQL-shaped error, as RFC 6750 asks. A token that could not be checked
-// (the store is down) is answered 500 INTERNAL: it may well be valid, and a
-// 401 would have the client sign its user out.
+// is not answered 401, which would have the client sign its user out: the
+// store being unavailable is 503 STORE_UNAVAILABLE with Retry-After, any
+// other failure 500 INTERNAL.
 func Middleware(a Authenticator, next http.Handler) http.Handler {
 	return MiddlewareWithLogger(a, nil, next)
 }
@@ -64,6 +68,12 @@ func MiddlewareWithLogger(a Authenticator, logger *slog.Logger, next http.Handle
 		switch {
 		case errors.Is(err, ErrInvalidToken):
 			unauthorized(w, "invalid_token", ErrInvalidToken.Error())
+			return
+		case errors.Is(err, dependency.ErrUnavailable):
+			// The store's guard logs the outage once; not per request.
+			logger.DebugContext(r.Context(), "checking an access token failed", "err", err.Error())
+			w.Header().Set("Retry-After", strconv.Itoa(int((dependency.DefaultPause+time.Second-1)/time.Second)))
+			writeError(w, http.StatusServiceUnavailable, "STORE_UNAVAILABLE", "groupgraph's store is unavailable; try again shortly")
 			return
 		case err != nil:
 			logger.ErrorContext(r.Context(), "checking an access token failed", "err", err.Error())

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/groupgraph/groupgraph/internal/auth"
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
@@ -97,5 +99,33 @@ func TestMiddlewareTellsAStoreFailureFromABadToken(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "connection refused") || strings.Contains(logs.String(), "ggp_whatever") {
 		t.Errorf("the log lacks the cause or shows the token: %s", logs.String())
+	}
+}
+
+// unavailableStore is an authenticator whose store's guard reports an outage.
+type unavailableStore struct{}
+
+func (unavailableStore) Authenticate(context.Context, string) (*providers.Viewer, error) {
+	return nil, fmt.Errorf("auth: looking the token up: %w", &dependency.Error{Dependency: "store", Err: context.DeadlineExceeded})
+}
+
+// A token that cannot be checked because the store is unavailable is 503
+// STORE_UNAVAILABLE with Retry-After, not 401 (which would sign the user
+// out) nor 500 (which would page someone for a bug), and logged at debug
+// level only: the guard logs the outage once.
+func TestMiddlewareAnswersAStoreOutageWithItsOwnCode(t *testing.T) {
+	var logs strings.Builder
+	h := auth.MiddlewareWithLogger(unavailableStore{}, slog.New(slog.NewJSONHandler(&logs, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the request went on without a viewer")
+	}))
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.Header.Set("Authorization", "Bearer ggp_whatever")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"STORE_UNAVAILABLE"`) || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status %d, Retry-After %q, body %s; want 503 STORE_UNAVAILABLE with Retry-After 1", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+	}
+	if logs.Len() != 0 {
+		t.Errorf("logged at info level or above: %s", logs.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groupgraph/groupgraph/internal/auth"
+	"github.com/groupgraph/groupgraph/internal/dependency"
 	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/internal/store/storetest"
 	"github.com/groupgraph/groupgraph/providers"
@@ -63,4 +64,83 @@ func TestTokensAndChain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// outageStore fails every token lookup with the store guard's error while
+// down is set.
+type outageStore struct {
+	store.Store
+	down bool
+}
+
+var errStoreDown = &dependency.Error{Dependency: "store", Err: context.DeadlineExceeded}
+
+func (o *outageStore) ViewerByToken(ctx context.Context, token string) (store.Viewer, error) {
+	if o.down {
+		return store.Viewer{}, errStoreDown
+	}
+	return o.Store.ViewerByToken(ctx, token)
+}
+
+func (o *outageStore) LoadViewer(ctx context.Context, id string) (*providers.Viewer, error) {
+	if o.down {
+		return nil, errStoreDown
+	}
+	return o.Store.LoadViewer(ctx, id)
+}
+
+func TestTokensCheckedRecentlyWorkWhileTheStoreIsDown(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := st.CreateViewer(ctx, "alice")
+	seen, _, _ := st.CreateToken(ctx, v.ID, time.Time{})
+	unseen, _, _ := st.CreateToken(ctx, v.ID, time.Time{})
+	revoked, info, _ := st.CreateToken(ctx, v.ID, time.Time{})
+	o := &outageStore{Store: st}
+	now := time.Now()
+	tokens := auth.NewTokens(o)
+	tokens.SetClock(func() time.Time { return now })
+	for _, tok := range []string{seen, revoked} {
+		if _, err := tokens.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RevokeToken(ctx, info.Prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tokens.Authenticate(ctx, revoked); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("revoked token: err = %v", err)
+	}
+	o.down = true
+
+	t.Run("a token checked before the outage still resolves to its viewer", func(t *testing.T) {
+		got, err := tokens.Authenticate(ctx, seen)
+		if err != nil || got.ID != v.ID {
+			t.Fatalf("got %v, %v", got, err)
+		}
+	})
+	t.Run("a token never checked here is unavailable, not invalid", func(t *testing.T) {
+		_, err := tokens.Authenticate(ctx, unseen)
+		if !errors.Is(err, dependency.ErrUnavailable) || errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("err = %v, want the store's unavailability", err)
+		}
+	})
+	t.Run("a token last found revoked stays refused", func(t *testing.T) {
+		if _, err := tokens.Authenticate(ctx, revoked); err == nil {
+			t.Fatal("a revoked token was let in during the outage")
+		}
+	})
+	t.Run("a token checked too long ago is unavailable", func(t *testing.T) {
+		now = now.Add(auth.HeldTokenMaxAge + time.Second)
+		if _, err := tokens.Authenticate(ctx, seen); !errors.Is(err, dependency.ErrUnavailable) {
+			t.Fatalf("err = %v, want the store's unavailability", err)
+		}
+	})
 }

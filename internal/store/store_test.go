@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for the test's own connections
 
@@ -256,4 +257,30 @@ func TestTheCredentialSinkLogsWhatItCouldNotStore(t *testing.T) {
 	if strings.Contains(out, "secret-") {
 		t.Errorf("the log holds the credentials: %q", out)
 	}
+}
+
+// guardedDatabase is db with every store it opens guarded, as groupgraph
+// guards PostgreSQL: the guard must change nothing while the database
+// answers.
+func guardedDatabase(db storetest.Database) storetest.Database {
+	open := db.Open
+	db.Open = func(t *testing.T, opts store.Options) store.Store {
+		t.Helper()
+		return store.Guard(open(t, opts), store.GuardOptions{Timeout: time.Minute})
+	}
+	return db
+}
+
+func TestGuardedSQLite(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) storetest.Database { return guardedDatabase(newSQLite(t)) })
+}
+
+func TestGuardedPostgres(t *testing.T) {
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		t.Skip("DATABASE_URL is unset: skipping the guarded PostgreSQL store tests")
+	}
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) storetest.Database { return guardedDatabase(newPostgres(t, base)) })
 }
