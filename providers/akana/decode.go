@@ -146,9 +146,24 @@ type groupDetails struct {
 	ResourceType string `json:"ResourceType"`
 	// MemberCount, Created (RFC 3339) and CreatedBy (a user id) are read
 	// when present.
-	MemberCount *int   `json:"MemberCount"`
+	MemberCount optCount `json:"MemberCount"`
 	Created     string `json:"Created"`
 	CreatedBy   string `json:"CreatedBy"`
+}
+
+// optCount is a count that may be unknown: a JSON number or a numeric
+// string is known; null, a blank, a negative number or anything else is
+// unknown, and never makes the whole answer unreadable.
+type optCount struct{ n *int }
+
+// UnmarshalJSON accepts any value.
+func (c *optCount) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	c.n = nil
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
+		c.n = &n
+	}
+	return nil
 }
 
 // userDetails is the body of GET /api/users/{UserID}; the same PascalCase

@@ -116,7 +116,7 @@ func (c *Client) groupFromDetails(id string, d *groupDetails) *providers.Group {
 		Visibility:  Visibility(d.Visibility),
 		URL:         c.resolve(link),
 		IconURL:     c.resolve(avatar),
-		MemberCount: d.MemberCount,
+		MemberCount: d.MemberCount.n,
 		Details: &providers.AkanaDetails{
 			ResourceType:   resType,
 			VisibilityName: d.Visibility,
@@ -135,9 +135,6 @@ func (c *Client) groupFromDetails(id string, d *groupDetails) *providers.Group {
 	}
 	if s := strings.TrimSpace(d.CreatedBy); s != "" {
 		g.OwnerID = &s
-	}
-	if g.MemberCount != nil && *g.MemberCount < 0 {
-		g.MemberCount = nil
 	}
 	return g
 }

@@ -93,8 +93,10 @@ func (c *Client) membership(userID string, it item) (providers.Membership, bool)
 		return providers.Membership{}, false
 	}
 	cats := indexCategories(it.Category)
-	resType, hasType := cats.get(DomainResourceType)
-	if hasType && !strings.EqualFold(resType, "group") {
+	resType, _ := cats.get(DomainResourceType)
+	if resType = strings.TrimSpace(resType); resType != "" && !strings.EqualFold(resType, "group") {
+		// Another kind of resource; a blank type is unknown, and the
+		// groups feed lists groups.
 		return providers.Membership{}, false
 	}
 	visName, _ := cats.get(DomainVisibility)

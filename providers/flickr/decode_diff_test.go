@@ -83,6 +83,8 @@ var referenceSeeds = []string{
 
 func FuzzDecodeMatchesReference(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	corpus, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*.*"))
+	files = append(files, corpus...)
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil && len(b) < 1<<16 {
 			f.Add(b)

@@ -12,6 +12,8 @@ import (
 // Its corpus is the recorded and seed payloads in testdata.
 func FuzzDecodeREST(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	corpus, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*.*"))
+	files = append(files, corpus...)
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil && len(b) < 1<<16 {
 			f.Add(b)

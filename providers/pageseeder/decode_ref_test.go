@@ -83,6 +83,8 @@ func FuzzFlexStringMatchesReference(f *testing.F) {
 // far as it decoded.
 func FuzzDecodeJSONMatchesReference(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
+	corpus, _ := filepath.Glob("testdata/corpus/*.json")
+	files = append(files, corpus...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

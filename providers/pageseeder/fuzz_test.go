@@ -12,6 +12,8 @@ import (
 // decodes must convert.
 func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.*")
+	corpus, _ := filepath.Glob("testdata/corpus/*.*")
+	files = append(files, corpus...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
