@@ -147,8 +147,8 @@ type groupDetails struct {
 	// MemberCount, Created (RFC 3339) and CreatedBy (a user id) are read
 	// when present.
 	MemberCount optCount `json:"MemberCount"`
-	Created     string `json:"Created"`
-	CreatedBy   string `json:"CreatedBy"`
+	Created     string   `json:"Created"`
+	CreatedBy   string   `json:"CreatedBy"`
 }
 
 // optCount is a count that may be unknown: a JSON number or a numeric
