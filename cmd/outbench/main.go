@@ -95,7 +95,7 @@ func run() error {
 			return err
 		}
 		fmt.Printf("%d instances, %d connections, %v: %d requests (%.0f/s, p50 %v, p99 %v, %d non-2xx or socket errors), answered per instance %v\n",
-			r.Instances, r.Connections, r.Duration, r.Requests, r.Throughput, r.P50, r.P99, r.Errors, r.PerInstance)
+			r.Instances, r.Connections, r.Duration, r.Requests, r.Throughput, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Errors, r.PerInstance)
 		fmt.Printf("Flickr: %d calls reached the simulator against a budget of %d per hour shared by the instances\n", r.FlickrCalls, r.Budget)
 		if r.FlickrCalls > int64(r.Budget) {
 			return fmt.Errorf("the Flickr budget was exceeded: %d calls, budget %d", r.FlickrCalls, r.Budget)
