@@ -76,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCLI(ctx, args, getenv, stdout, stderr)
 	case len(args) > 0 && args[0] == "load":
 		return runLoad(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "simulate":
+		return sandbox.Simulate(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "persisted":
 		return runPersisted(ctx, args[1:], getenv, stdout, stderr)
 	}
