@@ -81,8 +81,10 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPaylo
 			Role: providers.RoleMember, Group: providers.Group{Provider: gid.Provider, ID: gid.Native},
 		}
 	}
-	var after *providers.Group
-	if !res.GroupDeleted {
+	// The group as it is after the leave: the provider's own read when it
+	// made one, otherwise one more.
+	after := res.Group
+	if after == nil && !res.GroupDeleted {
 		g, err := l.Group(ctx, gid.Provider, gid.Native)
 		if err == nil || errors.Is(err, providers.ErrNotFound) {
 			// A failing re-read must not hide that the leave happened.
@@ -99,6 +101,11 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPaylo
 	if after != nil {
 		out.Group = newGroup(l, after)
 		groups = append(groups, out.Group)
+	}
+	// The viewer just left: whatever a list call, which may lag the leave,
+	// would say, the payload's groups have no membership of theirs.
+	for _, g := range groups {
+		g.setMembership(nil, nil)
 	}
 	s := newGroupSelection()
 	oc := graphql.GetOperationContext(ctx)

@@ -74,4 +74,8 @@ type LeaveResult struct {
 	// PromotedUserID is the member the platform promoted to administrator
 	// because the account was the last one, when the platform says so.
 	PromotedUserID string
+	// Group is the group as the platform shows it after the leave, when the
+	// provider read it to learn what the leave did; nil when it did not
+	// (the caller reads it if it needs it) or the group is gone.
+	Group *Group
 }

@@ -247,7 +247,8 @@ func (c *Client) VisibleGroups(context.Context, providers.Account) ([]providers.
 //     hidden from non-members too, so for one the missing group counts as
 //     deleted only when step 1 saw the account as its only member. If this
 //     check fails the leave still succeeded and is reported, with
-//     GroupDeleted false.
+//     GroupDeleted false. The group found is the result's Group, so that
+//     the caller need not read it a fourth time.
 //
 // PromotedUserID stays empty: the platform does not say whom it promoted.
 //
@@ -278,6 +279,9 @@ func (c *Client) LeaveGroup(ctx context.Context, acct providers.Account, groupID
 	ended.Leavable = false
 	res := providers.LeaveResult{Membership: &ended}
 	after, err := c.getInfo(ctx, tok, []string{groupID})
+	if err == nil && after[groupID] != nil && after[groupID].ID == groupID {
+		res.Group = after[groupID]
+	}
 	if err == nil && after[groupID] == nil {
 		// A private group also disappears from a former member's view, so
 		// for one the absence only means deletion if the account was its
