@@ -1880,8 +1880,12 @@ type Membership implements Node {
   inherited: Boolean!
   "The group(s) an inherited membership comes through."
   inheritedFrom: String
-  "Whether the caller can end this membership with ` + "`" + `leaveGroup` + "`" + `."
-  viewerCanLeave: Boolean!
+  """
+  Whether the caller can end this membership with ` + "`" + `leaveGroup` + "`" + `. Nullable like
+  ` + "`" + `Group.viewerCanLeave` + "`" + `, so that one ` + "`" + `node(id:)` + "`" + ` selection may ask both
+  without aliases; a membership always answers it.
+  """
+  viewerCanLeave: Boolean
 }
 
 "A member's standing in a group, normalized across platforms."
@@ -5295,10 +5299,10 @@ func (ec *executionContext) _Membership_viewerCanLeave(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return ec.marshalOBoolean2bool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Membership_viewerCanLeave(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9713,7 +9717,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			}
 		case "viewerCanLeave":
 			out.Values[i] = ec._Membership_viewerCanLeave(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
