@@ -103,7 +103,9 @@ func TestOneNodeSelectionAsksBothViewerCanLeaveFields(t *testing.T) {
 	q := `query($g: ID!, $m: ID!) { a: node(id: $g) { ...canLeave } b: node(id: $m) { ...canLeave } }
 	fragment canLeave on Node { ... on Group { viewerCanLeave } ... on Membership { viewerCanLeave } }`
 	var ids struct {
-		Viewer struct{ Memberships struct{ Nodes []struct{ ID string } } }
+		Viewer struct {
+			Memberships struct{ Nodes []struct{ ID string } }
+		}
 	}
 	f.post(`{ viewer { memberships(first: 1, filter: {providers: [FLICKR]}) { nodes { id } } } }`, nil).mustSucceed(t).decode(t, &ids)
 	r := f.post(q, map[string]any{"g": encodeRaw("gg1:flickr:Group:flickr-1"), "m": ids.Viewer.Memberships.Nodes[0].ID}).mustSucceed(t)
