@@ -127,12 +127,14 @@ type SmokeOptions struct {
 }
 
 // Smoke runs both servers out of process and checks the counts: the
-// answers agree, no query fails, groupgraph makes no more upstream calls
-// per query than the stand-in (which makes the calls the query needs),
-// and it opens no more than MaxNewConnsPerQuery new upstream connections
-// per query once warm. (The stand-in's connections are reported, not
-// judged: it is a yardstick of CPU and calls, with net/http's pool.) It returns the counts and the
-// targets missed.
+// answers agree; no query fails; groupgraph makes as many upstream calls
+// per query as the stand-in, which makes the calls the query needs (more
+// is groupgraph's fault, fewer means the stand-in no longer makes
+// groupgraph's calls and must be brought level); and groupgraph opens no
+// more than MaxNewConnsPerQuery new upstream connections per query once
+// warm. The stand-in's connections are reported, not judged: it is a
+// yardstick of CPU and calls, with net/http's pool. It returns the counts
+// and the targets missed.
 func Smoke(ctx context.Context, o SmokeOptions) ([]Count, []string, error) {
 	dir, err := os.MkdirTemp("", "groupgraph-smoke-")
 	if err != nil {
@@ -181,8 +183,14 @@ func Smoke(ctx context.Context, o SmokeOptions) ([]Count, []string, error) {
 	if g.ConnsPerQuery() > MaxNewConnsPerQuery {
 		missed = append(missed, fmt.Sprintf("groupgraph: %.3f new upstream connections per query, above %.2f", g.ConnsPerQuery(), MaxNewConnsPerQuery))
 	}
-	if g.CallsPerQuery() > st.CallsPerQuery() {
+	switch {
+	case g.CallsPerQuery() > st.CallsPerQuery():
 		missed = append(missed, fmt.Sprintf("groupgraph: %.2f upstream calls per query, above the %.2f the query needs (the stand-in's)", g.CallsPerQuery(), st.CallsPerQuery()))
+	case g.CallsPerQuery() < st.CallsPerQuery():
+		// Not groupgraph's fault, but the benchmark's: the stand-in must
+		// make groupgraph's calls for the comparison to mean anything.
+		missed = append(missed, fmt.Sprintf("the stand-in makes %.2f upstream calls per query and groupgraph %.2f: make internal/standin make groupgraph's calls (by kind: groupgraph %v, stand-in %v)",
+			st.CallsPerQuery(), g.CallsPerQuery(), g.ByCall, st.ByCall))
 	}
 	return counts, missed, nil
 }

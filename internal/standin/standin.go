@@ -461,10 +461,11 @@ func (s *Server) pageseederList(ctx context.Context) ([]membership, error) {
 		case "moderator", "approver", "moderator-and-approver":
 			role = "MODERATOR"
 		}
-		// PageSeeder's list has no member count: every group needs its
-		// details.
+		// PageSeeder has no member count at all, in the list or the
+		// details: only a group the list gives no description needs its
+		// details, as groupgraph decides.
 		out = append(out, membership{Role: role, Group: group{Provider: "PAGESEEDER", Name: m.Group.Name, Description: m.Group.Description},
-			platform: "pageseeder", rank: 2, id: m.Group.ID.String(), userID: r.Member.ID.String(), needs: true})
+			platform: "pageseeder", rank: 2, id: m.Group.ID.String(), userID: r.Member.ID.String(), needs: m.Group.Description == nil})
 	}
 	return out, nil
 }
