@@ -23,7 +23,10 @@ const writeTimeout = 5 * time.Second
 // Decorate wraps p so that:
 //   - a call the platform answers with ErrUnauthenticated marks the account
 //     NEEDS_RELINK, and a later success marks it ACTIVE again;
-//   - every LeaveGroup outcome is appended to the store's audit log.
+//   - every LeaveGroup outcome is appended to the store's audit log; a
+//     viewer the store does not hold (a static viewer of the configuration
+//     file, which has no row to refer to) is audited in the log instead, at
+//     info level.
 //
 // What the account's status is, the decorator learns from statuses, which
 // holds it in memory: a call writes to the store only when the status
@@ -88,9 +91,14 @@ func (p *provider) LeaveGroup(ctx context.Context, acct providers.Account, group
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
-	if _, aerr := p.store.AppendAudit(wctx, store.AuditEntry{
+	_, aerr := p.store.AppendAudit(wctx, store.AuditEntry{
 		ViewerID: viewerID, Provider: p.Kind(), GroupID: groupID, Outcome: Outcome(err),
-	}); aerr != nil {
+	})
+	switch {
+	case errors.Is(aerr, store.ErrNotFound):
+		p.logger.InfoContext(ctx, "audit: leave", "viewer", viewerID, "provider", p.Kind(), "group", groupID,
+			"outcome", Outcome(err), "reason", "the viewer is not in the store")
+	case aerr != nil:
 		p.logger.ErrorContext(ctx, "audit: recording a leave failed", "provider", p.Kind(), "group", groupID, "error", aerr)
 	}
 	return res, err
@@ -130,9 +138,9 @@ func Outcome(err error) string {
 
 // observe updates the account's status from a call's result: rejected
 // credentials mean NEEDS_RELINK, a success means they work. Only a change
-// is written; an account whose status is not known (a static development
-// viewer's, or one whose viewer's statuses are still being read) is not
-// marked ACTIVE.
+// is written; an account whose status is not known (one whose viewer's
+// statuses are still being read) is not marked ACTIVE. An account the store
+// does not hold (a static viewer's) keeps its status in memory only.
 func (p *provider) observe(ctx context.Context, acct providers.Account, err error) {
 	v := providers.ViewerFromContext(ctx)
 	if acct.ID == "" || v == nil || v.ID == "" {
@@ -156,7 +164,7 @@ func (p *provider) observe(ctx context.Context, acct providers.Account, err erro
 	err = p.store.SetAccountStatus(wctx, acct.ID, want)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return // a static account, or unlinked meanwhile
+		// A static account, or unlinked meanwhile: held in memory only.
 	case err != nil:
 		p.logger.ErrorContext(ctx, "accounts: recording the account status failed", "provider", p.Kind(), "account", acct.ID, "error", err)
 		return
@@ -221,10 +229,10 @@ func (s *Service) forget(viewerID string) {
 // static development viewer) is described from its own accounts.
 func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]providers.AccountInfo, error) {
 	if s.static[v.ID] {
-		return describe(v), nil
+		return s.describe(ctx, v), nil
 	}
 	if _, err := s.store.ViewerByID(ctx, v.ID); errors.Is(err, store.ErrNotFound) {
-		return describe(v), nil
+		return s.describe(ctx, v), nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -239,11 +247,17 @@ func (s *Service) Linked(ctx context.Context, v *providers.Viewer) ([]providers.
 	return out, nil
 }
 
-// describe lists a viewer's accounts from the viewer itself.
-func describe(v *providers.Viewer) []providers.AccountInfo {
+// describe lists a viewer's accounts from the viewer itself, with the
+// statuses held in memory for them.
+func (s *Service) describe(ctx context.Context, v *providers.Viewer) []providers.AccountInfo {
 	out := make([]providers.AccountInfo, 0, len(v.Accounts))
 	for _, a := range v.Accounts {
-		out = append(out, providers.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName})
+		info := providers.AccountInfo{ID: a.ID, Provider: a.Provider, UserID: a.UserID, DisplayName: a.DisplayName}
+		if s.statuses != nil {
+			st, known := s.statuses.Status(ctx, v.ID, a.ID)
+			info.NeedsRelink = known && st == store.StatusNeedsRelink
+		}
+		out = append(out, info)
 	}
 	return out
 }

@@ -159,5 +159,12 @@ func (s *Statuses) read(ctx context.Context, viewerID string, e *viewerStatuses)
 		}
 		byAccount[la.ID] = h
 	}
+	// What this instance wrote of accounts the store does not hold (a
+	// static viewer's) is known only here.
+	for id, old := range e.byAccount {
+		if _, stored := byAccount[id]; !stored && !old.writtenAt.IsZero() {
+			byAccount[id] = old
+		}
+	}
 	e.byAccount, e.readAt = byAccount, started
 }

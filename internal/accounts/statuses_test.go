@@ -2,6 +2,10 @@ package accounts_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,4 +233,83 @@ func TestStaticViewersNeedNoStore(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].UserID != "9@N00" {
 		t.Fatalf("got %v, %v; want the viewer's one account", got, err)
 	}
+}
+
+// records is a slog handler that keeps every record's level and message.
+type records struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *records) Enabled(context.Context, slog.Level) bool { return true }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, rec.Level.String()+" "+rec.Message)
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+
+func (r *records) lines() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+func TestStaticViewersAccountsBehaveLikeStoredOnes(t *testing.T) {
+	st, _, _ := linkedViewer(t)
+	logs := &records{}
+	logger := slog.New(logs)
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	statuses := accounts.NewStatuses(st, accounts.StatusOptions{Logger: logger, Now: clk.now})
+	f := &fake{}
+	p := accounts.Decorate(f, st, statuses, logger)
+	svc := accounts.NewService(st, nil, logger).WithStatuses(statuses).WithStaticViewers("static-1")
+	acct := providers.Account{ID: "static-1-flickr", Provider: providers.Flickr, UserID: "9@N00"}
+	v := &providers.Viewer{ID: "static-1", Accounts: []providers.Account{acct}}
+	ctx := providers.NewContextWithViewer(context.Background(), v)
+	needsRelink := func() bool {
+		t.Helper()
+		got, err := svc.Linked(ctx, v)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("linked: %v, %v", got, err)
+		}
+		return got[0].NeedsRelink
+	}
+
+	t.Run("rejected credentials mark the account NEEDS_RELINK", func(t *testing.T) {
+		f.err = fmt.Errorf("flickr: %w", providers.ErrUnauthenticated)
+		_, _ = p.Memberships(ctx, acct)
+		if !needsRelink() {
+			t.Fatal("the static account is not NEEDS_RELINK after PROVIDER_AUTH_FAILED")
+		}
+	})
+	t.Run("the status outlives a later read of the store, which does not hold it", func(t *testing.T) {
+		statuses.WaitReads()
+		clk.advance(2 * accounts.StatusTTL)
+		reads := st.reads.Load()
+		needsRelink() // starts the read
+		statuses.WaitReads()
+		if st.reads.Load() == reads {
+			t.Fatal("no read of the store happened")
+		}
+		if !needsRelink() {
+			t.Fatal("the read of the store lost the status")
+		}
+	})
+	t.Run("a leave is audited in the log, not as an error", func(t *testing.T) {
+		st2, _, _ := linkedViewer(t)
+		p := accounts.Decorate(&fake{}, st2, nil, logger)
+		_, _ = p.LeaveGroup(ctx, acct, "42@N01", providers.LeaveOptions{})
+		lines := logs.lines()
+		if !slices.Contains(lines, "INFO audit: leave") {
+			t.Errorf("log = %q, want the leave audited at info", lines)
+		}
+		for _, l := range lines {
+			if strings.HasPrefix(l, "ERROR") {
+				t.Errorf("log has an error: %q", l)
+			}
+		}
+	})
 }
