@@ -81,11 +81,21 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPaylo
 			Role: providers.RoleMember, Group: providers.Group{Provider: gid.Provider, ID: gid.Native},
 		}
 	}
+	s := newGroupSelection()
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFieldsCtx(ctx, leaveGroupPayloadImplementors) {
+		switch f.Name {
+		case "group":
+			s.addGroup(oc, f.Selections)
+		case "membership":
+			s.addMembership(oc, f.Selections)
+		}
+	}
 	// The group as it is after the leave: the provider's own read when it
-	// made one, otherwise one more.
+	// made one, otherwise one more, planned like any other.
 	after := res.Group
 	if after == nil && !res.GroupDeleted {
-		g, err := l.Group(ctx, gid.Provider, gid.Native)
+		g, err := startGroupByID(ctx, s, gid.Provider, gid.Native)()
 		if err == nil || errors.Is(err, providers.ErrNotFound) {
 			// A failing re-read must not hide that the leave happened.
 			after = g
@@ -106,16 +116,6 @@ func leaveGroup(ctx context.Context, in model.LeaveGroupInput) (*LeaveGroupPaylo
 	// would say, the payload's groups have no membership of theirs.
 	for _, g := range groups {
 		g.setMembership(nil, nil)
-	}
-	s := newGroupSelection()
-	oc := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFieldsCtx(ctx, leaveGroupPayloadImplementors) {
-		switch f.Name {
-		case "group":
-			s.addGroup(oc, f.Selections)
-		case "membership":
-			s.addMembership(oc, f.Selections)
-		}
 	}
 	planGroups(ctx, s, groups)
 	return out, nil
