@@ -34,3 +34,9 @@ export const leaveMutation = graphql`
     }
   }
 `;
+
+export const viewerAccountsQuery = graphql`
+  query groupgraphViewerAccountsQuery {
+    viewer { name accounts { id provider status } }
+  }
+`;

@@ -23,6 +23,7 @@ let sandbox;
 let MembershipsQuery;
 let GroupRefetchQuery;
 let LeaveMutation;
+let ViewerAccountsQuery;
 
 before(async () => {
   // What the README says to do: one schema file, an empty manifest the
@@ -34,6 +35,7 @@ before(async () => {
   MembershipsQuery = await artifact('groupgraphMembershipsQuery');
   GroupRefetchQuery = await artifact('groupgraphGroupRefetchQuery');
   LeaveMutation = await artifact('groupgraphLeaveMutation');
+  ViewerAccountsQuery = await artifact('groupgraphViewerAccountsQuery');
   sandbox = await startSandbox(['-safelist=true', '-safelist-manifests', manifest]);
 });
 after(async () => { await sandbox?.stop(); });
@@ -133,5 +135,18 @@ describe('Relay with persisted queries under the safelist', () => {
     assert.equal(after.length, edges.length - 1);
     assert.ok(!after.some((e) => e.node.id === target.id), 'the edge is gone from the connection');
     await sandbox.reset();
+  });
+
+  test('two queries on viewer both stay in the store', { timeout: 60_000 }, async () => {
+    const { env, rec } = environment();
+    const accounts = await fetchQuery(env, ViewerAccountsQuery, {}).toPromise();
+    const memberships = await fetchQuery(env, MembershipsQuery, { first: 3 }).toPromise();
+    assert.deepEqual(accounts.viewer.accounts.map((a) => a.provider).sort(), ['AKANA', 'FLICKR', 'PAGESEEDER', 'UPCOMING']);
+    assert.equal(memberships.viewer.memberships.edges.length, 3);
+    assert.deepEqual(lookup(env, ViewerAccountsQuery, {}).viewer.accounts, accounts.viewer.accounts, 'the first query is still whole');
+    assert.equal(lookup(env, MembershipsQuery, { first: 3 }).viewer.memberships.edges.length, 3);
+    // store-or-network answers both from the store.
+    await fetchQuery(env, ViewerAccountsQuery, {}, { fetchPolicy: 'store-or-network' }).toPromise();
+    assert.equal(graphqlRequests(rec.requests).length, 2);
   });
 });
