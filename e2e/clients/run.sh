@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The client suite: Apollo Client, graphql-request, Relay and graphql-codegen
-# (the versions pinned in package.json and package-lock.json), each with its
-# default settings plus the README's "Clients" setup, against sandboxes of a
-# groupgraph built from this checkout. Every test file starts its own
-# sandbox on a free loopback port.
+# The client suite: Apollo Client, urql with Graphcache, graphql-request,
+# Relay and graphql-codegen (the versions pinned in package.json and
+# package-lock.json), each with its default settings plus the README's
+# "Clients" setup, against sandboxes of a groupgraph built from this
+# checkout. Every test file starts its own sandbox on a free loopback
+# port.
 #
 # Usage: e2e/clients/run.sh [test files...]   (default: tests/*.test.mjs)
 #

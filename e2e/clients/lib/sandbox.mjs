@@ -74,7 +74,11 @@ export function startSandbox(extraArgs = []) {
 // recordingFetch wraps fetch and keeps every request a client sent, with the
 // method, URL, headers, body and the response's status and content type, so
 // that tests can assert what went over the wire.
-export function recordingFetch() {
+//
+// With keepResponses, each entry also gets responseText, a promise of the
+// response body as the client received it (the body is teed, so the
+// client still streams it).
+export function recordingFetch({ keepResponses = false } = {}) {
   const requests = [];
   const wrapped = async (input, init = {}) => {
     const req = new Request(input, init);
@@ -88,7 +92,10 @@ export function recordingFetch() {
     const res = await fetch(req);
     entry.status = res.status;
     entry.contentType = res.headers.get('content-type');
-    return res;
+    if (!keepResponses || !res.body) return res;
+    const [forClient, forRecord] = res.body.tee();
+    entry.responseText = new Response(forRecord).text();
+    return new Response(forClient, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
   return { fetch: wrapped, requests };
 }
@@ -133,4 +140,20 @@ export function nextValue(observable, pred) {
       error: reject,
     });
   });
+}
+
+// multipartParts splits a multipart/mixed body (incremental delivery) into
+// the JSON payloads of its parts, in order.
+export function multipartParts(contentType, text) {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  return text
+    .split(`--${boundary}`)
+    .map((part) => part.replace(/^\r?\n/, ''))
+    .filter((part) => part.trim() !== '' && part.trim() !== '--')
+    .map((part) => {
+      // Headers, a blank line, the JSON; a part may have no headers.
+      const blank = part.search(/\r?\n\r?\n/);
+      return JSON.parse((part.trimStart().startsWith('{') || blank < 0 ? part : part.slice(blank)).trim());
+    });
 }

@@ -14,7 +14,7 @@ const pkg = JSON.parse(readFileSync(join(clientsDir, 'package.json'), 'utf8'));
 
 test('the README has a Clients section', () => {
   assert.ok(start >= 0);
-  for (const h of ['### Apollo Client', '### graphql-request', '### Relay', '### graphql-codegen']) {
+  for (const h of ['### Apollo Client', '### graphql-request', '### urql with Graphcache', '### Relay', '### graphql-codegen']) {
     assert.ok(section.includes(`\n${h}\n`), h);
   }
 });
@@ -43,7 +43,7 @@ test('every dependency is pinned exactly, and the README names the pinned versio
   for (const [name, version] of named) {
     assert.equal(pkg.dependencies[name], version, `README: ${name} ${version}`);
   }
-  for (const client of ['@apollo/client', 'graphql-request', 'relay-compiler', 'relay-runtime', '@graphql-codegen/cli', 'typescript']) {
+  for (const client of ['@apollo/client', 'graphql-request', '@urql/core', '@urql/exchange-graphcache', 'relay-compiler', 'relay-runtime', '@graphql-codegen/cli', 'typescript']) {
     assert.ok(named.some(([n]) => n === client), `the README names the version of ${client}`);
   }
 });
