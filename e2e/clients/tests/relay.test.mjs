@@ -145,6 +145,12 @@ describe('Relay with persisted queries under the safelist', () => {
     assert.equal(memberships.viewer.memberships.edges.length, 3);
     assert.deepEqual(lookup(env, ViewerAccountsQuery, {}).viewer.accounts, accounts.viewer.accounts, 'the first query is still whole');
     assert.equal(lookup(env, MembershipsQuery, { first: 3 }).viewer.memberships.edges.length, 3);
+    // Relay adds the id: the viewer is one record, keyed by its global id.
+    const source = env.getStore().getSource();
+    const viewerID = source.get('client:root').viewer.__ref;
+    assert.notEqual(viewerID, 'client:root:viewer');
+    assert.equal(source.get(viewerID).__typename, 'Viewer');
+    assert.equal(source.get(viewerID).id, viewerID);
     // store-or-network answers both from the store.
     await fetchQuery(env, ViewerAccountsQuery, {}, { fetchPolicy: 'store-or-network' }).toPromise();
     assert.equal(graphqlRequests(rec.requests).length, 2);

@@ -12,6 +12,7 @@ const { introspection } = loadSchema(join(repoRoot, 'schema'));
 const MEMBERSHIPS = gql`
   query UrqlMemberships($first: Int!, $after: String) {
     viewer {
+      id
       name
       memberships(first: $first, after: $after) {
         totalCount
