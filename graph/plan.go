@@ -322,6 +322,12 @@ func planGroups(ctx context.Context, s *groupSelection, gs []*Group) {
 		p.g.setDetail(p.wait())
 	}
 	wg.Wait()
+	// A group fetched by id takes what the list call said of it too.
+	for _, g := range gs {
+		if g.membership != nil {
+			g.setList(&g.membership.m.Group)
+		}
+	}
 }
 
 // planMemberships attaches the viewer's membership to each group,

@@ -75,13 +75,13 @@ func (g *Group) setList(entry *providers.Group) {
 }
 
 // setMembership records the viewer's membership of the group (nil: none)
-// or why it could not be listed. The membership's group is the list call's
-// entry for the group.
+// or why it could not be listed. It may run beside setDetail: the
+// membership's group, the list call's entry for the group, is merged in by
+// setList once both are done.
 func (g *Group) setMembership(m *providers.Membership, err error) {
 	g.membershipLoaded, g.membershipErr = true, err
 	if m != nil {
 		g.membership = newMembership(g.req, m, g)
-		g.setList(&m.Group)
 	}
 }
 
