@@ -510,6 +510,32 @@ func TestEveryFieldAnswersTheSameColdAndWarm(t *testing.T) {
 	if warmCalls >= coldCalls {
 		t.Errorf("warm: %d upstream calls, cold %d: the shared cache served nothing (%v)", warmCalls, coldCalls, by)
 	}
+
+	// A group fetched by id, every field up to details (the membership's
+	// fields, after it, are cut off), first with the details cache cold for
+	// it, then warm.
+	var ids struct {
+		Viewer struct {
+			Memberships struct {
+				Nodes []struct{ Group struct{ ID string } }
+			}
+		}
+	}
+	r, _, _ := s.post(`{ viewer { memberships { nodes { group { id } } } } }`, nil)
+	r.mustSucceed(t).decode(t, &ids)
+	fresh := newSimulated(t, simulatedOptions{cache: true})
+	group := strings.Replace(everyField(schema(), "Group"), "viewerMembership", "vm: viewerCanLeave", 1)
+	group = group[:strings.Index(group, "vm: viewerCanLeave")] + "}"
+	for _, n := range ids.Viewer.Memberships.Nodes {
+		q := `query($id: ID!) { node(id: $id) { ... on Group ` + group + ` } }`
+		cold, _, _ := fresh.post(q, map[string]any{"id": n.Group.ID})
+		warm, _, _ := fresh.post(q, map[string]any{"id": n.Group.ID})
+		cold.mustSucceed(t)
+		warm.mustSucceed(t)
+		if diff := cmp.Diff(decodeAny(t, cold.Data), decodeAny(t, warm.Data)); diff != "" {
+			t.Errorf("node(id: %s): the warm answer differs from the cold one (-cold +warm):\n%s", n.Group.ID, diff)
+		}
+	}
 }
 
 func TestAGroupRefetchedByIDAgreesWithTheList(t *testing.T) {
