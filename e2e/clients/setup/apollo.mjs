@@ -1,6 +1,6 @@
 // Apollo Client 4 (core, no React) as the README's "Clients" section sets it
 // up for groupgraph. Everything not set here is Apollo's default.
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { Defer20220824Handler } from '@apollo/client/incremental';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
@@ -39,13 +39,25 @@ export function createApolloClient({ uri, token, possibleTypes, fetch, persisted
 }
 
 // leaveGroupUpdate is leaveGroup's `update`: a membership the platform
-// removed leaves every cached list (relayStylePagination skips dangling
-// edges); the membership's status and the group's memberCount are updated
-// by normalization alone.
+// removed leaves the viewer's cached lists, whose totalCount drops by one;
+// the membership's status and the group's memberCount are updated by
+// normalization alone.
 export function leaveGroupUpdate(cache, { data }) {
   const membership = data?.leaveGroup?.membership;
-  if (membership?.status === 'REMOVED') {
-    cache.evict({ id: cache.identify(membership) });
-    cache.gc();
+  if (membership?.status !== 'REMOVED') return;
+  const viewer = cache.readQuery({ query: gql`query LeaveGroupViewer { viewer { id } }` })?.viewer;
+  if (viewer) {
+    cache.modify({
+      id: cache.identify(viewer),
+      fields: {
+        memberships(list, { readField }) {
+          const edges = list?.edges?.filter((e) => readField('id', e.node) !== membership.id);
+          if (!edges || edges.length === list.edges.length) return list;
+          return { ...list, edges, totalCount: list.totalCount - 1 };
+        },
+      },
+    });
   }
+  cache.evict({ id: cache.identify(membership) });
+  cache.gc();
 }

@@ -14,6 +14,7 @@ const { possibleTypes } = loadSchema(join(repoRoot, 'schema'));
 const MEMBERSHIPS = gql`
   query Memberships($first: Int!, $after: String) {
     viewer {
+      id
       name
       memberships(first: $first, after: $after) {
         totalCount
@@ -145,6 +146,7 @@ describe('Apollo Client with the README setup', () => {
     assert.deepEqual(res.data.leaveGroup.errors, []);
     const list = (await dropped).data.viewer.memberships;
     assert.equal(list.edges.length, first.edges.length - 1);
+    assert.equal(list.totalCount, first.totalCount - 1);
     const server = await rawQuery(sandbox, '{ viewer { memberships(first: 100) { nodes { id } } } }');
     assert.deepEqual(list.edges.map((e) => e.node.id), server.viewer.memberships.nodes.map((n) => n.id),
       'the cached list is what the server now lists');
