@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/groupgraph/groupgraph/graph/loaders"
 	"github.com/groupgraph/groupgraph/providers"
@@ -148,4 +149,50 @@ func TestMembershipsAreFetchedOncePerRequest(t *testing.T) {
 	if _, ok := l.KnownMemberships(providers.Flickr); ok {
 		t.Fatal("KnownMemberships still knows a forgotten list")
 	}
+}
+
+// sharing is a provider that shares details between callers: its own
+// loads are counted apart.
+type sharing struct {
+	*providertest.Memory
+	mu  sync.Mutex
+	own [][]string
+}
+
+func (s *sharing) OwnGroupsByID(ctx context.Context, a providers.Account, ids []string) (map[string]*providers.Group, error) {
+	s.mu.Lock()
+	s.own = append(s.own, ids)
+	s.mu.Unlock()
+	return s.Memory.GroupsByID(ctx, a, ids)
+}
+
+func TestOwnGroupLoader(t *testing.T) {
+	ctx := context.Background()
+	t.Run("own loads go to OwnGroupsByID, batched apart from shared ones", func(t *testing.T) {
+		m, v := setup(t)
+		s := &sharing{Memory: m}
+		// Each batch goes when it holds MaxBatch (2) keys, long before the
+		// window ends.
+		l := loaders.New(providers.NewRegistry(s), v, loaders.WithWait(time.Minute))
+		own0, own1 := l.LoadOwnGroup(ctx, providers.Flickr, "g0"), l.LoadOwnGroup(ctx, providers.Flickr, "g1")
+		shared0, shared1 := l.LoadGroup(ctx, providers.Flickr, "g0"), l.LoadGroup(ctx, providers.Flickr, "g1")
+		for _, wait := range []func() (*providers.Group, error){own0, own1, shared0, shared1} {
+			if g, err := wait(); err != nil || g == nil {
+				t.Fatalf("load = %v, %v", g, err)
+			}
+		}
+		if len(s.own) != 1 || len(s.own[0]) != 2 {
+			t.Errorf("own batches %v, want one of g0 and g1", s.own)
+		}
+		if n := len(m.CallsOf(providertest.MethodGroupsByID)); n != 2 {
+			t.Errorf("GroupsByID calls = %d, want 2 (the own batch, through Memory, and the shared one)", n)
+		}
+	})
+	t.Run("a provider that shares nothing answers own loads with GroupsByID", func(t *testing.T) {
+		m, v := setup(t)
+		l := loaders.New(providers.NewRegistry(m), v)
+		if g, err := l.LoadOwnGroup(ctx, providers.Flickr, "g3")(); err != nil || g == nil || g.ID != "g3" {
+			t.Fatalf("load = %v, %v", g, err)
+		}
+	})
 }

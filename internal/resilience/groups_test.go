@@ -577,3 +577,30 @@ func (s slowAnswers) GroupsByID(ctx context.Context, a providers.Account, ids []
 	time.Sleep(s.delay)
 	return res, err
 }
+
+func TestOwnGroupsByID(t *testing.T) {
+	t.Run("a caller's own load asks the platform even when the group is cached", func(t *testing.T) {
+		m := newFixture()
+		p := Wrap(m, fastOptions())
+		groupsByID(t, p, alice, "pub") // cached now
+		got, err := p.OwnGroupsByID(context.Background(), bob, []string{"pub", "pub"})
+		if err != nil || got["pub"] == nil {
+			t.Fatalf("OwnGroupsByID = %v, %v", got, err)
+		}
+		calls := m.CallsOf(providertest.MethodGroupsByID)
+		if len(calls) != 2 || !slices.Equal(calls[1].IDs, []string{"pub"}) {
+			t.Fatalf("detail calls %+v, want a second one for pub alone", calls)
+		}
+	})
+	t.Run("what it loads is shared through the cache", func(t *testing.T) {
+		m := newFixture()
+		p := Wrap(m, fastOptions())
+		if _, err := p.OwnGroupsByID(context.Background(), alice, []string{"pub"}); err != nil {
+			t.Fatal(err)
+		}
+		groupsByID(t, p, bob, "pub")
+		if n := detailCalls(m); n != 1 {
+			t.Fatalf("detail calls = %d, want 1: the own load did not fill the cache", n)
+		}
+	})
+}
