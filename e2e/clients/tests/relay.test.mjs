@@ -155,4 +155,19 @@ describe('Relay with persisted queries under the safelist', () => {
     await fetchQuery(env, ViewerAccountsQuery, {}, { fetchPolicy: 'store-or-network' }).toPromise();
     assert.equal(graphqlRequests(rec.requests).length, 2);
   });
+
+  test("a platform's failure leaves the others' data in the store (partial data)", { timeout: 60_000 }, async () => {
+    const failing = await startSandbox(['-safelist=true', '-safelist-manifests', manifest, '-sandbox-faults', 'flickr=1']);
+    try {
+      const rec = recordingFetch({ keepResponses: true });
+      const env = createRelayEnvironment({ url: failing.url, token: failing.token, fetch: rec.fetch });
+      const data = await fetchQuery(env, MembershipsQuery, { first: 100 }).toPromise();
+      const providers = new Set(data.viewer.memberships.edges.map((e) => e.node.group.provider));
+      assert.deepEqual([...providers].sort(), ['AKANA', 'PAGESEEDER', 'UPCOMING']);
+      const body = JSON.parse(await graphqlRequests(rec.requests)[0].responseText);
+      assert.ok(body.errors.some((e) => e.extensions.provider === 'FLICKR'), 'the response said Flickr failed');
+    } finally {
+      await failing.stop();
+    }
+  });
 });
