@@ -586,3 +586,23 @@ func decodeAny(t *testing.T, b []byte) any {
 	}
 	return v
 }
+
+func TestDetailCallsAreMadeOnlyWhereADetailCallCanAnswer(t *testing.T) {
+	s := newSimulated(t, simulatedOptions{})
+	for _, c := range []struct {
+		fields string
+		want   int
+		why    string
+	}{
+		{"name memberCount", 8, "the four list calls and Akana's four groups: PageSeeder keeps no member count"},
+		{"name poolCount ageRestricted", 4, "the four list calls: Flickr's list has both, no other detail call carries them"},
+	} {
+		t.Run(c.fields, func(t *testing.T) {
+			r, n, by := s.post(`{ viewer { memberships { nodes { group { `+c.fields+` } } } } }`, nil)
+			r.mustSucceed(t)
+			if n != c.want {
+				t.Errorf("%d upstream calls, want %d (%s): %v", n, c.want, c.why, by)
+			}
+		})
+	}
+}
