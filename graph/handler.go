@@ -75,7 +75,7 @@ type HandlerConfig struct {
 // GraphQL-over-HTTP transport (transport.go), a parsed-query cache,
 // persisted queries, the operation limits and rate limit, the error
 // presenter and a recover function. Authentication and CORS sit in front of
-// it (see server.go).
+// it (see app.NewHandler).
 func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/loadtest"
 	"github.com/groupgraph/groupgraph/providers"
 )
@@ -31,7 +32,7 @@ func newBenchStack(b *testing.B, opts loadtest.Options, cache bool) *benchStack 
 	if !cache {
 		loadtest.DisableCache(&cfg.Providers)
 	}
-	h, _, release, err := buildStack(cfg, f.Viewers())
+	h, _, release, err := app.BuildStack(cfg, f.Viewers())
 	if err != nil {
 		b.Fatal(err)
 	}

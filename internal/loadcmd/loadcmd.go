@@ -1,31 +1,29 @@
-package main
+// Package loadcmd is the `groupgraph load` command: the load scenarios of
+// internal/loadtest over the server's own wiring, which the caller passes
+// in, and every platform's simulator, in one process.
+package loadcmd
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"os"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/groupgraph/groupgraph/internal/auth"
-	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/loadtest"
-	"github.com/groupgraph/groupgraph/providers"
 )
 
-// runLoad is `groupgraph load`: the load scenario over the server's own
-// wiring (buildStack) and every platform's simulator, in one process. It
+// Run is `groupgraph load`: the load scenario over the server's own
+// wiring (build) and every platform's simulator, in one process. It
 // prints throughput, latency percentiles against the floor the upstream
 // latency sets, upstream calls per query against the minimum the query
 // needs, the share of detail lookups served without an upstream call, and
 // peak RSS. See BENCHMARKS.md.
-func runLoad(ctx context.Context, args []string, out io.Writer) error {
+func Run(ctx context.Context, args []string, out io.Writer, build loadtest.Build) error {
 	fs := flag.NewFlagSet("groupgraph load", flag.ContinueOnError)
 	fs.SetOutput(out)
 	clients := fs.Int("clients", 50, "concurrent clients")
@@ -78,7 +76,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		*jitter = *latency / 4
 	}
 	if *smoke {
-		return runSmoke(ctx, out)
+		return runSmoke(ctx, out, build)
 	}
 	q := loadtest.MembershipsDetailsQuery
 	if *query == "list" {
@@ -96,7 +94,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "== load: %d clients, %d requests, latency %v + up to %v, %d memberships per platform, query %s\n",
 			*clients, *requests, *latency, *jitter, *memberships, *query)
 		for _, warm := range modes {
-			rep, err := load(ctx, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
+			rep, err := load(ctx, build, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
 				loadtest.Load{Clients: *clients, Requests: *requests, Query: q}, warm, *redisURL)
 			if err != nil {
 				return err
@@ -108,7 +106,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	if all || *scenario == "same-group" {
-		r, err := loadtest.SameGroup(ctx, buildStack, 100, *latency)
+		r, err := loadtest.SameGroup(ctx, build, 100, *latency)
 		if err != nil {
 			return err
 		}
@@ -116,7 +114,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  upstream detail calls: %d (want 1); failed %d %s; took %v\n", r.DetailCalls, r.Failed, r.FirstFail, r.Elapsed.Round(time.Millisecond))
 	}
 	if all || *scenario == "budget" {
-		r, err := loadtest.Budget(ctx, buildStack, 3600, 600)
+		r, err := loadtest.Budget(ctx, build, 3600, 600)
 		if err != nil {
 			return err
 		}
@@ -127,7 +125,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	if all || *scenario == "ceiling" {
 		fmt.Fprintf(out, "== ceiling: the warm load (%d clients, %d requests, latency %v + up to %v, query %s) against groupgraph, a server that only makes the list calls, and one that does no work\n",
 			*clients, *requests, *latency, *jitter, *query)
-		rows, err := loadtest.Ceiling(ctx, buildStack, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
+		rows, err := loadtest.Ceiling(ctx, build, loadtest.Options{Memberships: *memberships, Latency: *latency, Jitter: *jitter},
 			loadtest.Load{Clients: *clients, Requests: *requests, Query: q})
 		if err != nil {
 			return err
@@ -135,7 +133,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 		loadtest.WriteCeiling(out, rows)
 	}
 	if all || *scenario == "growth" {
-		rows, err := loadtest.Growth(ctx, buildStack, []int{10, 100, 1000}, *latency, 20)
+		rows, err := loadtest.Growth(ctx, build, []int{10, 100, 1000}, *latency, 20)
 		if err != nil {
 			return err
 		}
@@ -148,7 +146,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 // load measures one load against a fresh fixture and stack.
 // With redisURL, the stack keeps its caches and budgets there, under a
 // prefix of its own; what it writes there expires with the cache's TTL.
-func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool, redisURL string) (loadtest.Report, error) {
+func load(ctx context.Context, build loadtest.Build, o loadtest.Options, l loadtest.Load, warm bool, redisURL string) (loadtest.Report, error) {
 	f, err := loadtest.Start(o)
 	if err != nil {
 		return loadtest.Report{}, err
@@ -162,7 +160,7 @@ func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool, r
 		cfg.RedisURL = redisURL
 		cfg.RedisPrefix = fmt.Sprintf("groupgraph-load-%d:", time.Now().UnixNano())
 	}
-	s, err := loadtest.Serve(buildStack, cfg, f)
+	s, err := loadtest.Serve(build, cfg, f)
 	if err != nil {
 		return loadtest.Report{}, err
 	}
@@ -173,11 +171,11 @@ func load(ctx context.Context, o loadtest.Options, l loadtest.Load, warm bool, r
 // runSmoke is CI's check: small loads, cache on and off, list-only and
 // with details; any request failing or any platform getting more calls
 // per query than the minimum fails it.
-func runSmoke(ctx context.Context, out io.Writer) error {
+func runSmoke(ctx context.Context, out io.Writer, build loadtest.Build) error {
 	var problems []string
 	for _, q := range []string{loadtest.MembershipsQuery, loadtest.MembershipsDetailsQuery} {
 		for _, warm := range []bool{true, false} {
-			rep, err := load(ctx, loadtest.Options{Memberships: 25, Latency: 2 * time.Millisecond, Jitter: time.Millisecond},
+			rep, err := load(ctx, build, loadtest.Options{Memberships: 25, Latency: 2 * time.Millisecond, Jitter: time.Millisecond},
 				loadtest.Load{Clients: 8, Requests: 80, Query: q}, warm, "")
 			if err != nil {
 				return err
@@ -194,23 +192,4 @@ func runSmoke(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "smoke: upstream calls per query at or below the minimum")
 	return nil
-}
-
-// buildStack wires groupgraph exactly as the server does (newUpstreams,
-// newProviders, newHandler), for the load scenarios, benchmarks and fault
-// tests.
-func buildStack(cfg config.Config, viewers map[string]*providers.Viewer) (http.Handler, *providers.Registry, func(), error) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := newEdge(context.Background(), cfg, logger)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	up := newUpstreams(e.redis, cfg.RedisPrefix, e.telemetry)
-	reg, _, err := newRegistry(cfg.Providers, up, nil, nil, logger)
-	if err != nil {
-		e.close()
-		return nil, nil, nil, err
-	}
-	h := newHandler(cfg, reg, auth.NewStatic(viewers), "", logger, nil, e)
-	return h, reg, e.close, nil
 }

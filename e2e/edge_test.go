@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -23,9 +23,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/apq"
 	"github.com/groupgraph/groupgraph/internal/auth"
+	admin "github.com/groupgraph/groupgraph/internal/cli"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/edge"
 	"github.com/groupgraph/groupgraph/providers"
 	"github.com/groupgraph/groupgraph/providers/providertest"
 )
@@ -59,7 +62,7 @@ func (u *upstreamMemory) Memberships(ctx context.Context, acct providers.Account
 // platforms.
 type stack struct {
 	handler http.Handler
-	edge    *edge
+	edge    *edge.Edge
 	logs    *bytes.Buffer
 	mem     *providertest.Memory
 }
@@ -73,11 +76,11 @@ func newStack(t testing.TB, configure func(*config.Config)) *stack {
 	}
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	e, err := newEdge(context.Background(), cfg, logger)
+	e, err := edge.New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.close)
+	t.Cleanup(e.Close)
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(upstream.Close)
 
@@ -89,11 +92,11 @@ func newStack(t testing.TB, configure func(*config.Config)) *stack {
 		mem.Join(id, "me", providers.RoleMember, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	}
 	p := &upstreamMemory{Memory: mem, url: upstream.URL, client: &http.Client{
-		Transport: e.telemetry.Transport("flickr", nil),
+		Transport: e.Telemetry.Transport("flickr", nil),
 	}}
 	reg := providers.NewRegistry(p)
 	viewer := &providers.Viewer{ID: "v1", Name: "alice", Accounts: []providers.Account{{ID: "a1", Provider: providers.Flickr, UserID: "me"}}}
-	h := newHandler(cfg, reg, auth.NewStatic(map[string]*providers.Viewer{testToken: viewer}), "", logger, nil, e)
+	h := app.NewHandler(cfg, reg, auth.NewStatic(map[string]*providers.Viewer{testToken: viewer}), "", logger, nil, e)
 	return &stack{handler: h, edge: e, logs: logs, mem: mem}
 }
 
@@ -159,10 +162,10 @@ func TestHealthEndpoints(t *testing.T) {
 		})
 	}
 	t.Run("/readyz reports breakers and the store", func(t *testing.T) {
-		s.edge.breakers = fakeBreakers{"flickr": "open"}
-		s.edge.storePing = func(context.Context) error { return errors.New("down") }
+		s.edge.Breakers = fakeBreakers{"flickr": "open"}
+		s.edge.StorePing = func(context.Context) error { return errors.New("down") }
 		mux := http.NewServeMux()
-		s.edge.routes(mux)
+		s.edge.Routes(mux)
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"flickr":"open"`) {
@@ -339,7 +342,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() {
-				done <- serve(ctx, srv, ln, tc.grace, slog.New(slog.DiscardHandler))
+				done <- edge.Serve(ctx, srv, ln, tc.grace, slog.New(slog.DiscardHandler))
 			}()
 			type result struct {
 				body string
@@ -393,8 +396,8 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 	if err != nil {
 		t.Skip("node is not on PATH; skipping the graphql-http audit")
 	}
-	script, _ := filepath.Abs(filepath.Join(".ci", "audit", "audit.mjs"))
-	if _, err := os.Stat(filepath.Join(".ci", "audit", "node_modules", "graphql-http")); err != nil {
+	script, _ := filepath.Abs(filepath.Join("..", ".ci", "audit", "audit.mjs"))
+	if _, err := os.Stat(filepath.Join("..", ".ci", "audit", "node_modules", "graphql-http")); err != nil {
 		t.Fatal("graphql-http is not installed: run npm ci in .ci/audit")
 	}
 	s := newStack(t, nil)
@@ -434,11 +437,11 @@ func TestPersistedImportIntoRedis(t *testing.T) {
 	if err := os.WriteFile(path, manifest, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n, err := importPersisted(context.Background(), cfg, path)
+	n, err := admin.ImportPersisted(context.Background(), cfg, path)
 	if err != nil || n != 1 {
 		t.Fatalf("import = %d, %v", n, err)
 	}
-	if got, _ := rdb.Get(context.Background(), cfg.RedisPrefix+persistedPrefix+apq.Hash(doc)).Result(); got != doc {
+	if got, _ := rdb.Get(context.Background(), cfg.RedisPrefix+edge.PersistedPrefix+apq.Hash(doc)).Result(); got != doc {
 		t.Errorf("Redis holds %q under the hash", got)
 	}
 	t.Run("a safelisted server then runs it by hash", func(t *testing.T) {
@@ -457,7 +460,7 @@ func TestPersistedImportIntoRedis(t *testing.T) {
 		}
 	})
 	t.Run("without Redis the import explains what to do", func(t *testing.T) {
-		if _, err := importPersisted(context.Background(), config.Default(), path); err == nil || !strings.Contains(err.Error(), "safelist_manifests") {
+		if _, err := admin.ImportPersisted(context.Background(), config.Default(), path); err == nil || !strings.Contains(err.Error(), "safelist_manifests") {
 			t.Errorf("err = %v", err)
 		}
 	})

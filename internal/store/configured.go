@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -6,26 +6,24 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/secrets"
-	"github.com/groupgraph/groupgraph/internal/store"
 )
 
-// openStore opens the store the configuration names (PostgreSQL when
-// DATABASE_URL is set, else groupgraph.db under the data directory), with
+// OpenConfigured opens the store the configuration names (PostgreSQL when
+// databaseURL, from DATABASE_URL, is set, else groupgraph.db under dataDir), with
 // the keyring from GROUPGRAPH_SECRET_KEY or GROUPGRAPH_SECRET_KEY_FILE,
 // migrates it and checks that the key opens what it holds. A missing key is
 // fine until the store holds a secret; CheckSecrets says what to set then.
-func openStore(ctx context.Context, cfg config.Config, getenv func(string) string) (*store.DB, error) {
+func OpenConfigured(ctx context.Context, databaseURL, dataDir string, getenv func(string) string) (*DB, error) {
 	kr, err := secrets.LoadKeyring(getenv)
 	if err != nil && !errors.Is(err, secrets.ErrNoKey) {
 		return nil, err
 	}
-	target := cfg.DatabaseURL
+	target := databaseURL
 	if target == "" {
-		target = filepath.Join(cfg.DataDir, store.DefaultSQLiteFile)
+		target = filepath.Join(dataDir, DefaultSQLiteFile)
 	}
-	st, err := store.Open(ctx, target, store.Options{Keyring: kr})
+	st, err := Open(ctx, target, Options{Keyring: kr})
 	if err != nil {
 		return nil, err
 	}
@@ -40,10 +38,10 @@ func openStore(ctx context.Context, cfg config.Config, getenv func(string) strin
 	return st, nil
 }
 
-// openSandboxStore opens a private in-memory store sealed with a key made up
+// OpenSandbox opens a private in-memory store sealed with a key made up
 // for this run: the sandbox's viewer, token and accounts live as long as the
 // process.
-func openSandboxStore(ctx context.Context) (*store.DB, error) {
+func OpenSandbox(ctx context.Context) (*DB, error) {
 	key, err := secrets.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -52,7 +50,7 @@ func openSandboxStore(ctx context.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.OpenSQLite(ctx, ":memory:", store.Options{Keyring: kr})
+	st, err := OpenSQLite(ctx, ":memory:", Options{Keyring: kr})
 	if err != nil {
 		return nil, err
 	}

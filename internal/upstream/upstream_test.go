@@ -1,4 +1,4 @@
-package main
+package upstream
 
 import (
 	"bufio"
@@ -35,10 +35,10 @@ const (
 	upUpcomingToken = "UPCOMINGTOKEN0123"
 )
 
-// fakePlatforms are the four clients as newProviders wires them, all
+// fakePlatforms are the four clients as NewClients wires them, all
 // pointed at one upstream handler, and an account on each.
 type fakePlatforms struct {
-	clients platformClients
+	clients Clients
 	accts   map[providers.Kind]providers.Account
 }
 
@@ -63,7 +63,7 @@ func newFakePlatformsAt(t *testing.T, baseURL string, timeout time.Duration) *fa
 		PageSeeder: &config.PageSeeder{Upstream: up(), ClientID: "client", ClientSecret: upPSClientSec},
 		Akana:      &config.Akana{Upstream: up(), Tenant: "tenant"},
 	}
-	ps, err := newProviders(cfg, nil, newUpstreams(nil, "", nil))
+	ps, err := NewClients(cfg, nil, New(nil, "", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestRedirectsToAnotherHostAreNotFollowed(t *testing.T) {
 				http.Redirect(w, r, elsewhere.URL+"/landing", status)
 			}))
 			ctx := context.Background()
-			for _, p := range fp.clients.all {
+			for _, p := range fp.clients.All {
 				acct := fp.accts[p.Kind()]
 				if _, err := p.Memberships(ctx, acct); !errors.Is(err, providers.ErrUnavailable) {
 					t.Errorf("%s Memberships error = %v, want unavailable", p.Kind(), err)
@@ -132,7 +132,7 @@ func TestRedirectsToAnotherHostAreNotFollowed(t *testing.T) {
 					t.Errorf("%s LeaveGroup succeeded through a redirect", p.Kind())
 				}
 			}
-			if _, err := fp.clients.akana.Login(ctx, "someone@example.com", upAkanaPassword); !errors.Is(err, providers.ErrUnavailable) {
+			if _, err := fp.clients.Akana.Login(ctx, "someone@example.com", upAkanaPassword); !errors.Is(err, providers.ErrUnavailable) {
 				t.Errorf("akana Login error = %v, want unavailable", err)
 			}
 			if got := elsewhere.requests(); len(got) > 0 {
@@ -173,7 +173,7 @@ func TestRetryAfterFromThePlatformIsHonoured(t *testing.T) {
 				w.Header().Set("Retry-After", c.retryAfter())
 				w.WriteHeader(http.StatusTooManyRequests)
 			}))
-			for _, p := range fp.clients.all {
+			for _, p := range fp.clients.All {
 				acct := fp.accts[p.Kind()]
 				acct.Credentials.Expiry = time.Time{} // no refresh first
 				w := resilience.Wrap(p, resilience.Options{})
@@ -269,7 +269,7 @@ func TestASwitchingProtocolsAnswerDoesNotHoldTheCall(t *testing.T) {
 	// are seconds away, so that a loaded machine reading the 101 late is
 	// not mistaken for one.
 	fp := newFakePlatformsAt(t, base, 5*time.Second)
-	for _, p := range fp.clients.all {
+	for _, p := range fp.clients.All {
 		acct := fp.accts[p.Kind()]
 		acct.Credentials.Expiry = time.Time{}
 		got := make(chan error, 1)
@@ -345,7 +345,7 @@ func TestEchoedCredentialsAreRedactedEncodedToo(t *testing.T) {
 	p := accts[providers.PageSeeder]
 	p.Credentials.RefreshToken = "ps+refresh/token=="
 	accts[providers.PageSeeder] = p
-	for _, pr := range fp.clients.all {
+	for _, pr := range fp.clients.All {
 		_, err := pr.Memberships(context.Background(), accts[pr.Kind()])
 		if err == nil {
 			t.Fatalf("%s: no error", pr.Kind())
@@ -370,14 +370,27 @@ func TestUpstreamMethodLeavesThePostBody(t *testing.T) {
 	form := "method=flickr.groups.leave&group_id=42%40N01"
 	r, _ := http.NewRequest(http.MethodPost, "https://api.flickr.example/services/rest", strings.NewReader(form))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if got := upstreamMethod(r); got != "flickr.groups.leave" {
-		t.Errorf("upstreamMethod = %q, want flickr.groups.leave", got)
+	if got := Method(r); got != "flickr.groups.leave" {
+		t.Errorf("Method = %q, want flickr.groups.leave", got)
 	}
 	b, err := io.ReadAll(r.Body)
 	if err != nil || string(b) != form {
 		t.Errorf("the body left to send is %q (%v), want %q", b, err, form)
 	}
 	if r.PostForm != nil || r.Form != nil {
-		t.Error("upstreamMethod changed the request")
+		t.Error("Method changed the request")
 	}
+}
+
+// verifyNoLeaks fails t if goroutines other than those opts ignore are
+// still running 10 s from now. goleak.VerifyNone alone gives goroutines on
+// their way out (a closed server's connections, a hung platform's handler)
+// about half a second, which a loaded machine can take to run them to
+// their end.
+func verifyNoLeaks(t *testing.T, opts ...goleak.Option) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for goleak.Find(opts...) != nil && time.Now().Before(deadline) {
+	}
+	goleak.VerifyNone(t, opts...)
 }

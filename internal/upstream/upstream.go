@@ -1,4 +1,8 @@
-package main
+// Package upstream wires what stands between groupgraph and each platform:
+// the platforms' clients built from the configuration, their tuned HTTP
+// clients with call budgets, and the resilience layer (retries, circuit
+// breaker, shared details cache) and account bookkeeping around them.
+package upstream
 
 import (
 	"io"
@@ -16,12 +20,12 @@ import (
 	"github.com/groupgraph/groupgraph/providers"
 )
 
-// upstreams builds what stands between groupgraph and each platform: a
+// Upstreams builds what stands between groupgraph and each platform: a
 // tuned HTTP client with the platform's call budget, and the resilience
 // decorator (retries for reads, circuit breaker, shared details cache). One
 // value per process, so that budgets and caches survive a sandbox reset's
 // rebuild of the clients.
-type upstreams struct {
+type Upstreams struct {
 	redis     redis.UniversalClient // nil without redis_url
 	prefix    string
 	telemetry *telemetry.Telemetry // nil records nothing
@@ -32,8 +36,10 @@ type upstreams struct {
 	current map[providers.Kind]*resilience.Provider
 }
 
-func newUpstreams(rdb *redis.Client, prefix string, tel *telemetry.Telemetry) *upstreams {
-	u := &upstreams{prefix: prefix, telemetry: tel, budgets: map[providers.Kind]*resilience.Budget{},
+// New returns the process's upstreams: budgets and caches in rdb when it
+// is not nil, under prefix; upstream calls recorded in tel when it is not nil.
+func New(rdb *redis.Client, prefix string, tel *telemetry.Telemetry) *Upstreams {
+	u := &Upstreams{prefix: prefix, telemetry: tel, budgets: map[providers.Kind]*resilience.Budget{},
 		caches: map[providers.Kind]resilience.Cache{}, current: map[providers.Kind]*resilience.Provider{}}
 	if rdb != nil {
 		u.redis = rdb
@@ -42,7 +48,7 @@ func newUpstreams(rdb *redis.Client, prefix string, tel *telemetry.Telemetry) *u
 }
 
 // Health reports each platform's circuit breaker state, for /readyz.
-func (u *upstreams) Health() map[string]string {
+func (u *Upstreams) Health() map[string]string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	ps := make([]*resilience.Provider, 0, len(u.current))
@@ -52,10 +58,10 @@ func (u *upstreams) Health() map[string]string {
 	return resilience.Health(ps...)
 }
 
-// forgetCaches drops the shared details caches, so that the clients the
+// ForgetCaches drops the shared details caches, so that the clients the
 // next wrap builds start empty: after a sandbox reset the cached groups are
-// the old simulators'. Call it only while no wrap runs.
-func (u *upstreams) forgetCaches() {
+// the old simulators'. Call it only while no Wrap runs.
+func (u *Upstreams) ForgetCaches() {
 	clear(u.caches)
 }
 
@@ -83,7 +89,7 @@ func (o metricsObserver) CacheMisses(_ providers.Kind, n int) {
 
 // budget returns platform k's call budget, or nil when it has none.
 // Flickr's defaults to its documented 3,600 calls per hour per key.
-func (u *upstreams) budget(k providers.Kind, c config.Upstream) *resilience.Budget {
+func (u *Upstreams) budget(k providers.Kind, c config.Upstream) *resilience.Budget {
 	if b, ok := u.budgets[k]; ok {
 		return b
 	}
@@ -102,12 +108,12 @@ func (u *upstreams) budget(k providers.Kind, c config.Upstream) *resilience.Budg
 	return b
 }
 
-// httpClient returns platform k's HTTP client.
-func (u *upstreams) httpClient(k providers.Kind, c config.Upstream) *http.Client {
+// HTTPClient returns platform k's HTTP client.
+func (u *Upstreams) HTTPClient(k providers.Kind, c config.Upstream) *http.Client {
 	var mw []func(http.RoundTripper) http.RoundTripper
 	if u.telemetry != nil {
 		mw = append(mw, func(next http.RoundTripper) http.RoundTripper {
-			return u.telemetry.Transport(string(k), next, telemetry.WithMethod(upstreamMethod))
+			return u.telemetry.Transport(string(k), next, telemetry.WithMethod(Method))
 		})
 	}
 	if b := u.budget(k, c); b != nil {
@@ -116,8 +122,8 @@ func (u *upstreams) httpClient(k providers.Kind, c config.Upstream) *http.Client
 	return resilience.NewHTTPClient(resilience.HTTPOptions{Timeout: time.Duration(c.Timeout), Middleware: mw})
 }
 
-// wrap puts the resilience layer around platform k's client.
-func (u *upstreams) wrap(p providers.Provider, c config.Upstream) providers.Provider {
+// Wrap puts the resilience layer around platform k's client.
+func (u *Upstreams) Wrap(p providers.Provider, c config.Upstream) providers.Provider {
 	k := p.Kind()
 	opts := resilience.Options{
 		MaxAttempts: c.Retries.MaxAttempts, BaseDelay: time.Duration(c.Retries.BaseDelay), MaxDelay: time.Duration(c.Retries.MaxDelay),
@@ -166,10 +172,10 @@ func (r *reporting) Status() providers.ProviderStatus {
 	return st
 }
 
-// upstreamMethod names an upstream call for metrics: the RPC method of
+// Method names an upstream call for metrics: the RPC method of
 // Flickr and Upcoming (their method parameter), or the HTTP method and the
 // first path segment after the API root for PageSeeder and Akana.
-func upstreamMethod(r *http.Request) string {
+func Method(r *http.Request) string {
 	if m := r.URL.Query().Get("method"); m != "" {
 		return m
 	}

@@ -1,4 +1,7 @@
-package main
+// Package cli holds groupgraph's administration commands (viewers, tokens,
+// accounts, migrations, key rotation) and the persisted-query import: the
+// commands that work on the store or Redis without starting the server.
+package cli
 
 import (
 	"context"
@@ -13,12 +16,12 @@ import (
 	"github.com/groupgraph/groupgraph/internal/store"
 )
 
-// subcommands are the administration commands run() dispatches on its first
-// argument; everything else starts the server.
+// subcommands are the administration commands the program dispatches on its
+// first argument; everything else starts the server.
 var subcommands = map[string]bool{"viewer": true, "token": true, "accounts": true, "migrate": true, "rotate-key": true}
 
-// isSubcommand reports whether args start with an administration command.
-func isSubcommand(args []string) bool { return len(args) > 0 && subcommands[args[0]] }
+// IsSubcommand reports whether args start with an administration command.
+func IsSubcommand(args []string) bool { return len(args) > 0 && subcommands[args[0]] }
 
 // cliUsage lists the administration commands.
 const cliUsage = `usage:
@@ -31,8 +34,8 @@ const cliUsage = `usage:
 Every command also takes -config FILE and -data-dir DIR, and reads
 DATABASE_URL, GROUPGRAPH_SECRET_KEY and GROUPGRAPH_SECRET_KEY_FILE like the server.`
 
-// runCLI runs one administration command against the configured store.
-func runCLI(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Run runs one administration command against the configured store.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := args[0]
 	sub := ""
 	rest := args[1:]
@@ -98,7 +101,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 	if check != nil {
 		return check
 	}
-	st, err := openStore(ctx, cfg, getenv)
+	st, err := store.OpenConfigured(ctx, cfg.DatabaseURL, cfg.DataDir, getenv)
 	if err != nil {
 		return err
 	}
@@ -158,7 +161,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		return tw.Flush()
 	case "migrate ":
-		// openStore has migrated, up to what this binary knows.
+		// OpenConfigured has migrated, up to what this binary knows.
 		applied, err := st.AppliedVersion(ctx)
 		if err != nil {
 			return err

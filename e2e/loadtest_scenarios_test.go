@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupgraph/groupgraph/app"
+	"github.com/groupgraph/groupgraph/internal/loadcmd"
 	"github.com/groupgraph/groupgraph/internal/loadtest"
 )
 
@@ -33,7 +35,7 @@ func TestUpstreamCallsPerQueryStayAtTheMinimum(t *testing.T) {
 			if !c.warm {
 				loadtest.DisableCache(&cfg.Providers)
 			}
-			s, err := loadtest.Serve(buildStack, cfg, f)
+			s, err := loadtest.Serve(app.BuildStack, cfg, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +58,7 @@ func TestUpstreamCallsPerQueryStayAtTheMinimum(t *testing.T) {
 }
 
 func TestAHundredViewersAskingForOnePublicGroupCauseOneUpstreamCall(t *testing.T) {
-	r, err := loadtest.SameGroup(context.Background(), buildStack, 100, 20*time.Millisecond)
+	r, err := loadtest.SameGroup(context.Background(), app.BuildStack, 100, 20*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestAHundredViewersAskingForOnePublicGroupCauseOneUpstreamCall(t *testing.T
 func TestTheFlickrBudgetIsNeverExceeded(t *testing.T) {
 	// 100 calls an hour against a load needing up to 40×26: the same
 	// property as 3,600 an hour, in a fraction of the time.
-	r, err := loadtest.Budget(context.Background(), buildStack, 100, 40)
+	r, err := loadtest.Budget(context.Background(), app.BuildStack, 100, 40)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestTheFlickrBudgetIsNeverExceeded(t *testing.T) {
 // "list calls only" makes exactly one list call per platform per query and
 // answers with groupgraph's own answer; "no work" calls no platform.
 func TestTheCeilingScenarioComparesLikeWithLike(t *testing.T) {
-	rows, err := loadtest.Ceiling(context.Background(), buildStack,
+	rows, err := loadtest.Ceiling(context.Background(), app.BuildStack,
 		loadtest.Options{Memberships: 5, Latency: time.Millisecond},
 		loadtest.Load{Clients: 2, Requests: 6, Query: loadtest.MembershipsDetailsQuery})
 	if err != nil {
@@ -136,7 +138,7 @@ func TestLoadRefusesValuesItDoesNotKnow(t *testing.T) {
 		{"-scenario", "same-group", "-query", "detail"},
 	} {
 		var out bytes.Buffer
-		if err := runLoad(t.Context(), args, &out); err == nil {
+		if err := loadcmd.Run(t.Context(), args, &out, app.BuildStack); err == nil {
 			t.Errorf("groupgraph load %v: no error; printed:\n%s", args, out.String())
 		}
 	}

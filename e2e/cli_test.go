@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/secrets"
 	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/providers"
@@ -28,11 +29,11 @@ func envOf(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// cli runs one command through run() and returns its stdout.
+// cli runs one command through app.Run and returns its stdout.
 func cli(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut syncBuffer
-	err := run(context.Background(), args, getenv, &out, &errOut)
+	err := app.Run(context.Background(), args, getenv, &out, &errOut)
 	return out.String(), err
 }
 
@@ -151,7 +152,7 @@ func TestStartWithSealedSecretsAndNoKeyFails(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("providers:\n  upcoming:\n    base_url: http://127.0.0.1:1/\n    api_key: x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = run(ctx, []string{"-config", cfgFile, "-data-dir", dir, "-listen", "127.0.0.1:0"}, envOf(), io.Discard, io.Discard)
+	err = app.Run(ctx, []string{"-config", cfgFile, "-data-dir", dir, "-listen", "127.0.0.1:0"}, envOf(), io.Discard, io.Discard)
 	if !errors.Is(err, secrets.ErrNoKey) || !strings.Contains(err.Error(), secrets.EnvKey) {
 		t.Fatalf("err = %v, want ErrNoKey naming %s", err, secrets.EnvKey)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -44,7 +44,7 @@ func TestUpcomingEndToEnd(t *testing.T) {
 			} `json:"group"`
 		} `json:"rsp"`
 	}
-	raw, err := os.ReadFile("providers/upcoming/upcomingtest/seed/getmygroups.json")
+	raw, err := os.ReadFile("../providers/upcoming/upcomingtest/seed/getmygroups.json")
 	if err != nil {
 		t.Fatalf("the seed example: %v", err)
 	}

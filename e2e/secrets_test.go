@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/secrets"
 	"github.com/groupgraph/groupgraph/internal/store"
 	"github.com/groupgraph/groupgraph/providers"
@@ -27,7 +28,7 @@ import (
 
 // TestNoSecretLeaks runs a whole life cycle — create a viewer and a token
 // with the CLI, link all four platforms, query, leave a group, unlink —
-// against a server started by run() at debug log level, then looks for the
+// against a server started by app.Run at debug log level, then looks for the
 // plaintext of every secret in the store's files, the logs and every
 // GraphQL response, and finds none.
 func TestNoSecretLeaks(t *testing.T) {
@@ -108,7 +109,7 @@ linking:
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(runCtx, append(common, "-listen", addr, "-log-level", "debug"), getenv, stdout, logs)
+		done <- app.Run(runCtx, append(common, "-listen", addr, "-log-level", "debug"), getenv, stdout, logs)
 	}()
 	stopped := false
 	stop := func() {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/config"
 	"github.com/groupgraph/groupgraph/internal/loadtest"
 	"github.com/groupgraph/groupgraph/providers"
@@ -50,7 +51,7 @@ func TestOneFailingPlatformLeavesTheOthersWhole(t *testing.T) {
 			cfg.RequestTimeout = config.Duration(3 * time.Second)
 			loadtest.SetTimeout(&cfg.Providers, 2*time.Second)
 			loadtest.UpstreamOf(&cfg.Providers, c.kind).Timeout = config.Duration(250 * time.Millisecond)
-			s, err := loadtest.Serve(buildStack, cfg, f)
+			s, err := loadtest.Serve(app.BuildStack, cfg, f)
 			if err != nil {
 				f.Close()
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -44,7 +44,7 @@ func TestPageSeederEndToEnd(t *testing.T) {
 	var seed struct {
 		Groups []map[string]any `json:"groups"`
 	}
-	raw, err := os.ReadFile("providers/pageseeder/pageseedertest/seed/visiblegroups.json")
+	raw, err := os.ReadFile("../providers/pageseeder/pageseedertest/seed/visiblegroups.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/config"
 )
 
@@ -51,7 +52,7 @@ func startRunEnv(t *testing.T, getenv func(string) string, args ...string) (stri
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, getenv, stdout, io.Discard) }()
+	go func() { done <- app.Run(ctx, args, getenv, stdout, io.Discard) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
@@ -160,7 +161,7 @@ func TestTheListeningLineCarriesTheSandboxBanner(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-sandbox", "-listen", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
+		done <- app.Run(ctx, []string{"-sandbox", "-listen", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
 	}()
 	defer func() {
 		cancel()
@@ -229,7 +230,7 @@ func TestSandboxServesAllFourPlatforms(t *testing.T) {
 		}
 		out := &syncBuffer{}
 		addr := strings.TrimPrefix(url, "http://")
-		if err := run(context.Background(), []string{"-sandbox-reset", "-listen", addr}, func(string) string { return "" }, out, io.Discard); err != nil {
+		if err := app.Run(context.Background(), []string{"-sandbox-reset", "-listen", addr}, func(string) string { return "" }, out, io.Discard); err != nil {
 			t.Fatalf("-sandbox-reset: %v", err)
 		}
 		if !strings.Contains(out.String(), "restored") {
@@ -242,8 +243,8 @@ func TestSandboxServesAllFourPlatforms(t *testing.T) {
 }
 
 func TestRunWithoutProvidersSaysHowToStart(t *testing.T) {
-	err := run(context.Background(), []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard)
-	if !errors.Is(err, errNoProviders) || !strings.Contains(err.Error(), "-sandbox") {
+	err := app.Run(context.Background(), []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if !errors.Is(err, app.ErrNoProviders) || !strings.Contains(err.Error(), "-sandbox") {
 		t.Fatalf("err = %v, want the no-providers guidance", err)
 	}
 }
@@ -262,7 +263,7 @@ func TestSandboxLatencyAndFaults(t *testing.T) {
 }
 
 func TestSandboxResetWithoutASandboxSaysSo(t *testing.T) {
-	err := run(context.Background(), []string{"-sandbox-reset", "-listen", "127.0.0.1:1"}, func(string) string { return "" }, io.Discard, io.Discard)
+	err := app.Run(context.Background(), []string{"-sandbox-reset", "-listen", "127.0.0.1:1"}, func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-sandbox") {
 		t.Fatalf("err = %v", err)
 	}
@@ -380,11 +381,11 @@ func TestAPlatformLeftAtAPlainHTTPDefaultIsWarnedAbout(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	cfg.Providers.Upcoming = &config.Upcoming{APIKey: "key"}
 	var logs syncBuffer
-	a, err := newApp(t.Context(), cfg, envOf(), slog.New(slog.NewJSONHandler(&logs, nil)))
+	a, err := app.New(t.Context(), cfg, envOf(), slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.close()
+	a.Close()
 	if !strings.Contains(logs.String(), `"setting":"providers.upcoming.base_url"`) {
 		t.Errorf("no warning naming providers.upcoming.base_url:\n%s", logs.String())
 	}

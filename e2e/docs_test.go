@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/loadcmd"
 )
 
 // The README is where a newcomer finds every flag, environment variable,
@@ -23,7 +25,7 @@ import (
 
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestTheREADMEDocumentsEveryFlagAndEnvironmentVariable(t *testing.T) {
 			return err
 		})},
 		{"groupgraph load", usage(t, func(out *bytes.Buffer) error {
-			return runLoad(context.Background(), []string{"-h"}, out)
+			return loadcmd.Run(context.Background(), []string{"-h"}, out, app.BuildStack)
 		})},
 	} {
 		for _, m := range usageFlag.FindAllStringSubmatch(c.usage, -1) {
@@ -82,11 +84,11 @@ var errorCode = regexp.MustCompile(`(?m)^\s*(?:[cC]ode[A-Za-z]*|[A-Za-z]*Code[A-
 func TestTheREADMEDocumentsEveryErrorCode(t *testing.T) {
 	doc := readme(t)
 	codes := map[string]string{}
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
@@ -134,7 +136,7 @@ func TestTheREADMEDocumentsEveryMetric(t *testing.T) {
 	}
 	// Families with no series yet (a breaker that never changed state) are
 	// not scraped: their declarations are read too.
-	src, err := os.ReadFile("internal/telemetry/metrics.go")
+	src, err := os.ReadFile(filepath.Join("..", "internal", "telemetry", "metrics.go"))
 	if err != nil {
 		t.Fatal(err)
 	}

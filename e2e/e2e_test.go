@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -11,13 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groupgraph/groupgraph/app"
 	"github.com/groupgraph/groupgraph/internal/auth"
 	"github.com/groupgraph/groupgraph/internal/config"
+	"github.com/groupgraph/groupgraph/internal/edge"
 	"github.com/groupgraph/groupgraph/providers"
 )
 
 // e2e is groupgraph's whole HTTP surface over real provider clients talking
-// to their simulators, as newHandler builds it for the server.
+// to their simulators, as app.NewHandler builds it for the server.
 type e2e struct {
 	t *testing.T
 	h http.Handler
@@ -28,12 +30,12 @@ func newE2E(t *testing.T, ps []providers.Provider, viewers map[string]*providers
 	cfg := config.Default()
 	cfg.Playground = true
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := newEdge(context.Background(), cfg, logger)
+	e, err := edge.New(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.close)
-	h := newHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", logger, nil, e)
+	t.Cleanup(e.Close)
+	h := app.NewHandler(cfg, providers.NewRegistry(ps...), auth.NewStatic(viewers), "", logger, nil, e)
 	return &e2e{t: t, h: h}
 }
 
