@@ -1,4 +1,4 @@
-package graph_test
+package e2e
 
 import (
 	"bytes"
@@ -26,6 +26,9 @@ import (
 	"github.com/groupgraph/groupgraph/providers/pageseeder"
 	"github.com/groupgraph/groupgraph/providers/upcoming"
 )
+
+// simulatedToken is the bearer token of the sandbox viewer in these tests.
+const simulatedToken = "test-token"
 
 // simulated is the GraphQL handler over the real platform clients talking
 // to the sandbox's simulators, each behind the resilience layer, with every
@@ -149,7 +152,7 @@ func newSimulated(t *testing.T, opts simulatedOptions) *simulated {
 	// Every lookup of a memberships page registers from one goroutine, so a
 	// short window splits no batch.
 	h := graph.NewHandler(graph.HandlerConfig{Registry: s.reg, LoaderWait: 5 * time.Millisecond})
-	s.handler = auth.Middleware(auth.NewStatic(map[string]*providers.Viewer{token: s.viewer}), h)
+	s.handler = auth.Middleware(auth.NewStatic(map[string]*providers.Viewer{simulatedToken: s.viewer}), h)
 	return s
 }
 
@@ -161,7 +164,7 @@ func (s *simulated) post(query string, vars map[string]any) (response, int, map[
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Authorization", "Bearer "+simulatedToken)
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
 	var r response
