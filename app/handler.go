@@ -124,7 +124,7 @@ func graphConfig(e *edge.Edge, cfg config.Config, hc graph.HandlerConfig) graph.
 	}
 	hc.Limits = graph.Limits{
 		MaxDepth: off(cfg.MaxDepth), MaxComplexity: off(cfg.MaxComplexity), MaxTokens: off(cfg.MaxTokens),
-		MaxAliases: off(cfg.MaxAliases), MaxRootFields: off(cfg.MaxRootFields),
+		MaxAliases: off(cfg.MaxAliases), MaxRootFields: off(cfg.MaxRootFields), MaxSelections: off(cfg.MaxSelections),
 	}
 	hc.Suggestions = cfg.IntrospectionEnabled()
 	hc.PersistedQueries = e.Persisted

@@ -468,11 +468,13 @@ func TestRateLimit(t *testing.T) {
 		r := f.send(request{query: "{ rateLimit { limit cost remaining used resetAt } }"}).mustBeOK(t)
 		b, _ := json.Marshal(r.body["data"])
 		_ = json.Unmarshal(b, &d)
-		if d.RateLimit.Limit != 10 || d.RateLimit.Cost != 1 || d.RateLimit.Remaining != 9 || d.RateLimit.Used != 1 || !d.RateLimit.ResetAt.Equal(now.Add(time.Hour)) {
+		// A document the server has not parsed before costs a point for
+		// the parse, then the operation its own.
+		if d.RateLimit.Limit != 10 || d.RateLimit.Cost != 1 || d.RateLimit.Remaining != 8 || d.RateLimit.Used != 2 || !d.RateLimit.ResetAt.Equal(now.Add(time.Hour)) {
 			t.Errorf("rateLimit = %+v", d.RateLimit)
 		}
 		for h, want := range map[string]string{
-			"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Used": "1",
+			"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "8", "X-RateLimit-Used": "2",
 			"X-RateLimit-Reset": strconv.FormatInt(now.Add(time.Hour).Unix(), 10), "X-RateLimit-Resource": "graphql",
 		} {
 			if got := r.header.Get(h); got != want {
@@ -482,8 +484,8 @@ func TestRateLimit(t *testing.T) {
 	})
 	t.Run("a costly query costs more points", func(t *testing.T) {
 		r := f.send(request{query: "{ viewer { memberships(first: 100) { nodes { id role } } } rateLimit { cost } }"}).mustBeOK(t)
-		if got := r.header.Get("X-RateLimit-Used"); got != "5" { // 1 before + ceil(~301/100)=4
-			t.Errorf("used = %s after a 100-item page, want 5: %s", got, r.raw)
+		if got := r.header.Get("X-RateLimit-Used"); got != "7" { // 2 before + 1 to parse + ceil(~301/100)=4
+			t.Errorf("used = %s after a 100-item page, want 7: %s", got, r.raw)
 		}
 	})
 	t.Run("over the budget is 429 RATE_LIMITED and charges nothing", func(t *testing.T) {
@@ -615,10 +617,13 @@ func TestFragmentBombsAreRefusedWithoutExpandingThem(t *testing.T) {
 		query  string
 		code   string
 	}{
-		{"root fields", graph.Limits{}, fragmentBomb("$", "Query", "__typename", 20, 8), graph.CodeRootFieldLimitExceeded},
-		{"nested fields", graph.Limits{}, fragmentBomb("providers { $ }", "ProviderInfo", "provider", 20, 8), graph.CodeComplexityLimit},
-		{"inside introspection", graph.Limits{}, fragmentBomb(`__type(name: "Query") { $ }`, "__Type", "name", 20, 8), graph.CodeComplexityLimit},
-		{"with the complexity limit off", graph.Limits{MaxComplexity: -1, MaxRootFields: -1}, fragmentBomb("$", "Query", "__typename", 20, 8), ""},
+		{"before validation, by the selection limit", graph.Limits{}, fragmentBomb("$", "Query", "__typename", 20, 8), graph.CodeSelectionLimitExceeded},
+		// Without the selection limit, the later limits measure the
+		// operation without expanding it either.
+		{"root fields", graph.Limits{MaxSelections: -1}, fragmentBomb("$", "Query", "__typename", 20, 8), graph.CodeRootFieldLimitExceeded},
+		{"nested fields", graph.Limits{MaxSelections: -1}, fragmentBomb("providers { $ }", "ProviderInfo", "provider", 20, 8), graph.CodeComplexityLimit},
+		{"inside introspection", graph.Limits{MaxSelections: -1}, fragmentBomb(`__type(name: "Query") { $ }`, "__Type", "name", 20, 8), graph.CodeComplexityLimit},
+		{"with the complexity limit off", graph.Limits{MaxComplexity: -1, MaxRootFields: -1, MaxSelections: -1}, fragmentBomb("$", "Query", "__typename", 20, 8), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -72,6 +73,7 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		// Parser, validation and extension errors (complexity, APQ) are
 		// already client-safe; give them a code if they lack one.
 		out := *gqlErr
+		out.Message = cutMessage(out.Message, maxMessageBytes)
 		if out.Extensions == nil || out.Extensions["code"] == nil {
 			out.Extensions = withCode(out.Extensions, codeBadUserInput)
 		}
@@ -134,4 +136,22 @@ func classify(err error) (code, msg string) {
 	// Our own failures, a platform's included (a request we built wrongly,
 	// a panic), are masked: the handler logs their detail.
 	return codeInternal, "internal error"
+}
+
+// maxMessageBytes bounds the message of a parse or validation error. They
+// quote the document (an unexpected token, an unknown field's name), and
+// one name may be as long as the body: a hundred errors of such a name
+// would be a hundred times the request.
+const maxMessageBytes = 1024
+
+// cutMessage cuts s to at most n bytes on a rune boundary, marking the cut.
+func cutMessage(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

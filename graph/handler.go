@@ -88,11 +88,19 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	metrics := cfg.Telemetry.Metrics()
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}, Complexity: connectionCosts()}))
-	srv.AddTransport(httpTransport{}) // first: it answers HEAD, with Allow
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{Registry: cfg.Registry, Accounts: cfg.Accounts}, Complexity: connectionCosts()})
+	srv := handler.New(es)
+	t := httpTransport{}
+	if !cfg.Suggestions {
+		t.hide = newSchemaNames(es.Schema())
+	}
+	srv.AddTransport(t) // first: it answers HEAD, with Allow
 	srv.AddTransport(transport.Options{})
-	srv.SetQueryCache(countingCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](cfg.QueryCacheSize), name: "query", metrics: metrics})
 	limits := cfg.Limits.withDefaults()
+	srv.SetQueryCache(&documents{
+		lru: lru.New[*ast.QueryDocument](cfg.QueryCacheSize), schema: es.Schema(), rules: validationRules(cfg.Suggestions),
+		limits: limits, limiter: cfg.RateLimiter, metrics: metrics, logger: logger,
+	})
 	if limits.MaxTokens > 0 {
 		srv.SetParserTokenLimit(limits.MaxTokens)
 	}

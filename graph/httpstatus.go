@@ -26,6 +26,10 @@ const (
 	CodeAliasLimitExceeded = "ALIAS_LIMIT_EXCEEDED"
 	// CodeRootFieldLimitExceeded: more top-level fields than max_root_fields.
 	CodeRootFieldLimitExceeded = "ROOT_FIELD_LIMIT_EXCEEDED"
+	// CodeSelectionLimitExceeded: the document has more selections than
+	// max_selections, fragments counted where spread; it was not
+	// validated.
+	CodeSelectionLimitExceeded = "SELECTION_LIMIT_EXCEEDED"
 	// CodeRateLimited: the operation costs more points than the caller has
 	// left in this window (HTTP 429, with Retry-After).
 	CodeRateLimited = "RATE_LIMITED"
@@ -89,6 +93,7 @@ var requestStatus = map[string]statusPair{
 	CodeTokenLimitExceeded:        {http.StatusOK, http.StatusBadRequest},
 	CodeAliasLimitExceeded:        {http.StatusOK, http.StatusBadRequest},
 	CodeRootFieldLimitExceeded:    {http.StatusOK, http.StatusBadRequest},
+	CodeSelectionLimitExceeded:    {http.StatusOK, http.StatusBadRequest},
 	CodeIntrospectionDisabled:     {http.StatusOK, http.StatusBadRequest},
 	CodePersistedQueryMissing:     {http.StatusOK, http.StatusBadRequest},
 	CodePersistedQueryNotInList:   {http.StatusOK, http.StatusBadRequest},

@@ -32,6 +32,11 @@ type Limits struct {
 	MaxAliases int
 	// MaxRootFields bounds the top-level fields of an operation.
 	MaxRootFields int
+	// MaxSelections bounds the selections (fields, inline fragments,
+	// fragment spreads) of a document's operations, each spread counting
+	// its fragment's selections again. It is checked after parsing and
+	// before validation, whose cost it bounds.
+	MaxSelections int
 }
 
 // DefaultLimits are the limits used when HandlerConfig leaves them zero.
@@ -41,7 +46,7 @@ type Limits struct {
 // (about 11,550): a client showing everything the schema offers is not
 // refused at the page size it did not choose.
 func DefaultLimits() Limits {
-	return Limits{MaxDepth: 12, MaxComplexity: DefaultMaxComplexity, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20}
+	return Limits{MaxDepth: 12, MaxComplexity: DefaultMaxComplexity, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20, MaxSelections: 2000}
 }
 
 // DefaultMaxComplexity is the default Limits.MaxComplexity.
@@ -51,7 +56,7 @@ func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
 	for _, p := range []struct{ v, def *int }{
 		{&l.MaxDepth, &d.MaxDepth}, {&l.MaxComplexity, &d.MaxComplexity}, {&l.MaxTokens, &d.MaxTokens},
-		{&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields},
+		{&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields}, {&l.MaxSelections, &d.MaxSelections},
 	} {
 		if *p.v == 0 {
 			*p.v = *p.def

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -26,11 +27,7 @@ func (g *guard) charge(ctx context.Context, opCtx *graphql.OperationContext, com
 	if g.limiter == nil {
 		return nil
 	}
-	key := "ip:" + httpRequestFrom(ctx).clientIP
-	if v := providers.ViewerFromContext(ctx); v != nil {
-		key = "viewer:" + v.ID
-	}
-	res, err := g.limiter.Take(ctx, key, ratelimit.CostOf(complexity))
+	res, err := g.limiter.Take(ctx, callerKey(ctx), ratelimit.CostOf(complexity))
 	if err != nil {
 		level := slog.LevelWarn
 		if errors.Is(err, dependency.ErrUnavailable) {
@@ -44,6 +41,40 @@ func (g *guard) charge(ctx context.Context, opCtx *graphql.OperationContext, com
 		return nil
 	}
 	g.metrics.RateLimited()
+	return rateLimitError(res)
+}
+
+// callerKey is whom the rate limiter charges: the viewer, or when
+// anonymous the client's address. IPv6 addresses count by /64, the
+// smallest block a site is given: one host holds a whole /64 and could
+// otherwise take a fresh budget with every address of it.
+func callerKey(ctx context.Context) string {
+	if v := providers.ViewerFromContext(ctx); v != nil {
+		return "viewer:" + v.ID
+	}
+	return "ip:" + addressGroup(httpRequestFrom(ctx).clientIP)
+}
+
+// addressGroup is an IPv4 address as it is, an IPv6 address as its /64,
+// and anything else (a Unix socket's empty address) as it is.
+func addressGroup(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
+// rateLimitError is the RATE_LIMITED refusal of res.
+func rateLimitError(res ratelimit.Result) *gqlerror.Error {
 	return limitError(CodeRateLimited, fmt.Sprintf(
 		"rate limit exceeded: this operation costs %d points and %d of %d remain until %s",
 		res.Cost, res.Remaining(), res.Limit, res.ResetAt.UTC().Format(time.RFC3339)),

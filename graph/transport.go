@@ -25,7 +25,11 @@ import (
 // media type follows Accept, request errors carry no data entry, a
 // mutation over GET is 405 with Allow: POST, and every status comes from
 // requestStatus. It also sets the rate-limit and caching headers.
-type httpTransport struct{}
+type httpTransport struct {
+	// hide, when set, keeps schema names out of request errors
+	// (introspection is off).
+	hide *schemaNames
+}
 
 var _ graphql.Transport = httpTransport{}
 
@@ -55,7 +59,7 @@ func httpRequestFrom(ctx context.Context) httpRequest {
 }
 
 // Do implements graphql.Transport.
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		writeRequestError(w, mediaJSON, requestError(CodeNotAcceptable,
@@ -87,15 +91,24 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	ctx := context.WithValue(r.Context(), requestKey{}, httpRequest{
 		get: r.Method == http.MethodGet, clientIP: clientIP(r), header: r.Header,
 	})
+	ctx, loaded := withDocOutcome(ctx)
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	var doc *ast.QueryDocument
-	if opCtx != nil {
+	if opCtx != nil && loaded.errs == nil {
 		doc = opCtx.Doc
+	}
+	if loaded.errs != nil {
+		// The document failed in documents.Get; gqlgen only saw the empty
+		// stand-in.
+		errs = loaded.errs
 	}
 	info.SetVariables(loggedVariables(params.Variables, params.Query, doc))
 	setRateLimitHeaders(w.Header(), opCtx)
 	if errs != nil {
 		classifyParseErrors(errs)
+		if t.hide != nil {
+			t.hide.hide(errs, requestWords(params.Query, params.OperationName, params.Variables))
+		}
 		outcome := telemetry.OutcomeRejected
 		if hasCode(errs, CodeRateLimited) {
 			outcome = telemetry.OutcomeRateLimited

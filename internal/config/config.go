@@ -118,6 +118,9 @@ type Edge struct {
 	MaxAliases int `yaml:"max_aliases"`
 	// MaxRootFields bounds the top-level fields of an operation.
 	MaxRootFields int `yaml:"max_root_fields"`
+	// MaxSelections bounds a document's selections, fragments counted
+	// where spread, before it is validated.
+	MaxSelections int `yaml:"max_selections"`
 	// RateLimitPoints is each caller's budget per RateLimitWindow.
 	RateLimitPoints int `yaml:"rate_limit_points"`
 	// RateLimitWindow is the length of a rate-limit window.
@@ -299,7 +302,7 @@ func Default() Config {
 		LogLevel:        "info",
 		CORSHeaders:     DefaultCORSHeaders(),
 		Edge: Edge{
-			MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
+			MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20, MaxSelections: 2000,
 			RateLimitPoints: 5000, RateLimitWindow: Duration(time.Hour),
 			APQ: true, APQCacheSize: 1000, APQTTL: Duration(24 * time.Hour), RedisPrefix: "groupgraph:",
 			Metrics: true, CSRFPrevention: true,

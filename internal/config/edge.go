@@ -22,6 +22,7 @@ var edgeInts = []edgeInt{
 	{"max-tokens", "GROUPGRAPH_MAX_TOKENS", "largest document in lexical tokens; 0 is no limit (default 10000)", func(e *Edge) *int { return &e.MaxTokens }},
 	{"max-aliases", "GROUPGRAPH_MAX_ALIASES", "most aliased fields per operation; 0 is no limit (default 30)", func(e *Edge) *int { return &e.MaxAliases }},
 	{"max-root-fields", "GROUPGRAPH_MAX_ROOT_FIELDS", "most top-level fields per operation; 0 is no limit (default 20)", func(e *Edge) *int { return &e.MaxRootFields }},
+	{"max-selections", "GROUPGRAPH_MAX_SELECTIONS", "most selections per document, fragments counted where spread, checked before validation; 0 is no limit (default 2000)", func(e *Edge) *int { return &e.MaxSelections }},
 	{"rate-limit-points", "GROUPGRAPH_RATE_LIMIT_POINTS", "rate-limit points per caller and window; 0 turns rate limiting off (default 5000)", func(e *Edge) *int { return &e.RateLimitPoints }},
 	{"apq-cache-size", "GROUPGRAPH_APQ_CACHE_SIZE", "documents kept by the in-memory APQ cache (default 1000)", func(e *Edge) *int { return &e.APQCacheSize }},
 }

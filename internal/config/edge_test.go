@@ -19,7 +19,7 @@ func TestEdgeDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.Edge{
-		MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20,
+		MaxDepth: 12, MaxComplexity: 12000, MaxTokens: 10000, MaxAliases: 30, MaxRootFields: 20, MaxSelections: 2000,
 		RateLimitPoints: 5000, RateLimitWindow: config.Duration(time.Hour),
 		APQ: true, APQCacheSize: 1000, APQTTL: config.Duration(24 * time.Hour), RedisPrefix: "groupgraph:",
 		Metrics: true, CSRFPrevention: true,
