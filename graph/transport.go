@@ -125,10 +125,25 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if opCtx.Operation != nil && opCtx.Operation.Name != "" {
 		info.SetOperation(opCtx.Operation.Name, viewerID)
 	}
+	incremental := acceptsIncremental(r.Header.Values("Accept")) && opCtx.Operation.Operation == ast.Query
+	if !incremental && hasDefer(opCtx.Doc, opCtx.Operation) {
+		// Deferred parts would be lost on this client: it gets them all
+		// in the one response.
+		opCtx.Doc, opCtx.Operation = withoutDefer(opCtx.Doc, opCtx.Operation)
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {
 		resp = &graphql.Response{Errors: requestError(codeInternal, "internal error")}
+	}
+	if incremental && resp.HasNext != nil {
+		errs := writeIncremental(w, resp, func() *graphql.Response { return responses(ctx) })
+		if errs == 0 {
+			info.SetOutcome(telemetry.OutcomeOK)
+		} else {
+			info.SetOutcome(telemetry.OutcomePartial)
+		}
+		return
 	}
 	switch {
 	case len(resp.Errors) == 0:
