@@ -139,6 +139,12 @@ func (g *Guard) Up() bool { return g.pausedUntil.Load() == 0 }
 // (see Options.IsFailure) is returned as an *Error and pauses the service;
 // any other error is returned as fn returned it.
 func (g *Guard) Do(ctx context.Context, fn func(context.Context) error) error {
+	if ctx.Value(insideKey{g}) != nil {
+		// A call this guard already admitted, reentering it (go-redis runs
+		// some commands through its pipeline hooks from inside the
+		// command's own): it is part of that call, not another.
+		return fn(ctx)
+	}
 	if !isUrgent(ctx) && !g.admit() {
 		g.skipped.Add(1)
 		if w := waitsOf(ctx); w != nil {
@@ -150,6 +156,9 @@ func (g *Guard) Do(ctx context.Context, fn func(context.Context) error) error {
 }
 
 type urgentKey struct{}
+
+// insideKey marks the context of a call g admitted.
+type insideKey struct{ g *Guard }
 
 // Urgent marks ctx's calls as worth trying even while their service
 // recovers from a failure: an invalidation, credentials a platform has just
@@ -179,7 +188,7 @@ func (g *Guard) admit() bool {
 }
 
 func (g *Guard) run(ctx context.Context, fn func(context.Context) error) error {
-	cctx, cancel := context.WithTimeout(ctx, g.opts.Timeout)
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, insideKey{g}, true), g.opts.Timeout)
 	defer cancel()
 	start := g.opts.Now()
 	err := fn(cctx)

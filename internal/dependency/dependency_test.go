@@ -255,3 +255,21 @@ func TestTheLogSaysEachChangeOfStateOnce(t *testing.T) {
 		t.Errorf("second line %v, want the recovery with 3 failed and 150 skipped calls over 3s", rec)
 	}
 }
+
+// A call that reenters its own guard (go-redis runs some commands through
+// its pipeline hooks from inside the command's own) is part of the call
+// that was admitted: the call that tries the dependency after a pause must
+// not be skipped by itself.
+func TestACallReenteringItsGuardIsNotSkipped(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1e9, 0)}
+	g := newGuard(clk, nil)
+	_ = g.Do(ctx, func(context.Context) error { return errDown })
+	clk.advance(time.Second)
+	err := g.Do(ctx, func(ctx context.Context) error {
+		return g.Do(ctx, func(context.Context) error { return nil })
+	})
+	if err != nil || !g.Up() {
+		t.Fatalf("err = %v, up = %v; want the retry to get through and bring the dependency back", err, g.Up())
+	}
+}
