@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +16,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/corpus")
 
-// statusInName is the "_401" of "error_debug_sbs_401.txt".
-var statusInName = regexp.MustCompile(`_(\d{3})\.[a-z]+$`)
-
 // TestCorpus runs the client over every documented payload of
 // testdata/corpus (its README says where each came from). Every request,
 // a session renewal included, gets the payload.
@@ -30,10 +25,7 @@ func TestCorpus(t *testing.T) {
 		Update:  *update,
 		Allowed: []string{"users.groups", "groups.get", "relink"},
 		Decode: func(t *testing.T, name string, body []byte) (any, error) {
-			status := http.StatusOK
-			if m := statusInName.FindStringSubmatch(name); m != nil {
-				status, _ = strconv.Atoi(m[1])
-			}
+			status := providertest.StatusInName(name)
 			ctype := map[string]string{".json": "application/json", ".txt": "text/plain", ".html": "text/html"}[filepath.Ext(name)]
 			serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", ctype)

@@ -3,8 +3,6 @@ package flickr_test
 import (
 	"flag"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -12,9 +10,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/corpus")
-
-// statusInName is the "_502" of "error_html_502.html".
-var statusInName = regexp.MustCompile(`_(\d{3})\.[a-z]+$`)
 
 // TestCorpus runs the client over every recorded payload of
 // testdata/corpus (its README says where each came from).
@@ -24,10 +19,7 @@ func TestCorpus(t *testing.T) {
 		Update:  *update,
 		Allowed: []string{"flickr.people.getGroups", "flickr.groups.getInfo", "flickr.test.login", "oauth_problem signature_invalid", "service currently unavailable"},
 		Decode: func(t *testing.T, name string, body []byte) (any, error) {
-			status := 200
-			if m := statusInName.FindStringSubmatch(name); m != nil {
-				status, _ = strconv.Atoi(m[1])
-			}
+			status := providertest.StatusInName(name)
 			ctype := "text/javascript; charset=utf-8"
 			switch filepath.Ext(name) {
 			case ".html":

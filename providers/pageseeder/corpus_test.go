@@ -2,10 +2,7 @@ package pageseeder_test
 
 import (
 	"flag"
-	"net/http"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,9 +10,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/corpus")
-
-// statusInName is the "_400" of "error_group_not_found_400.xml".
-var statusInName = regexp.MustCompile(`_(\d{3})\.[a-z]+$`)
 
 // TestCorpus runs the client over every documented payload of
 // testdata/corpus (its README says where each came from).
@@ -25,10 +19,7 @@ func TestCorpus(t *testing.T) {
 		Update:  *update,
 		Allowed: []string{"visiblegroups", "memberships", "pageseeder group"},
 		Decode: func(t *testing.T, name string, body []byte) (any, error) {
-			status := http.StatusOK
-			if m := statusInName.FindStringSubmatch(name); m != nil {
-				status, _ = strconv.Atoi(m[1])
-			}
+			status := providertest.StatusInName(name)
 			ctype := map[string]string{".json": "application/json", ".xml": "application/xml", ".html": "text/html"}[filepath.Ext(name)]
 			c, acct, _ := canned(t, status, ctype, string(body))
 			switch {

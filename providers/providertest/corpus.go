@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -202,4 +205,19 @@ func scalars(v reflect.Value, prefix string, known *[]string) {
 			}
 		}
 	}
+}
+
+// statusInName is the "_502" of "error_html_502.html".
+var statusInName = regexp.MustCompile(`_(\d{3})\.[a-z]+$`)
+
+// StatusInName returns the HTTP status a corpus file's name carries just
+// before its extension ("error_html_502.html" is a 502), and 200 when it
+// carries none.
+func StatusInName(name string) int {
+	if m := statusInName.FindStringSubmatch(name); m != nil {
+		if s, err := strconv.Atoi(m[1]); err == nil {
+			return s
+		}
+	}
+	return http.StatusOK
 }

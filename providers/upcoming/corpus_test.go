@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,9 +15,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/corpus")
 
-// statusInName is the "_403" of "error_doc_403.xml".
-var statusInName = regexp.MustCompile(`_(\d{3})\.[a-z]+$`)
-
 // TestCorpus runs the client over every documented payload of
 // testdata/corpus (its README says where each came from).
 func TestCorpus(t *testing.T) {
@@ -28,10 +23,7 @@ func TestCorpus(t *testing.T) {
 		Update:  *update,
 		Allowed: []string{"group.getMyGroups", "group.getInfo", "auth.checkToken"},
 		Decode: func(t *testing.T, name string, body []byte) (any, error) {
-			status := http.StatusOK
-			if m := statusInName.FindStringSubmatch(name); m != nil {
-				status, _ = strconv.Atoi(m[1])
-			}
+			status := providertest.StatusInName(name)
 			ctype := map[string]string{".json": "application/json", ".xml": "text/xml; charset=utf-8", ".html": "text/html"}[filepath.Ext(name)]
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", ctype)
